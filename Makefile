@@ -1,0 +1,116 @@
+# nflux: one static binary with its BPF objects embedded.
+# Targets: all (build/nflux), deps, run, test, unit, test-host, test-qemu,
+#          initramfs, bench, clean.
+
+VERSION     := 0.3.0
+B           := build
+ARCH_TRIPLE := $(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+
+CC          := musl-gcc
+CLANG       ?= clang
+HOSTCC      ?= gcc
+
+WARN        := -Wall -Wextra -Werror
+COMMON      := -std=c11 -D_GNU_SOURCE -DNFLUX_VERSION=\"$(VERSION)\" $(WARN) \
+               -Iloader -Isrc -Ibpf
+# musl-gcc must not see glibc's headers: give it a private tree with only the UAPI.
+UAPI        := $(B)/uapi
+CFLAGS      := $(COMMON) -O2 -isystem $(UAPI)
+LDFLAGS     := -static -s
+
+LOADER_SRC  := $(sort $(wildcard loader/*.c))
+SRC_SRC     := $(sort $(filter-out src/main.c,$(wildcard src/*.c)))
+LIB_SRC     := $(LOADER_SRC) $(SRC_SRC)
+BPF_SRC     := $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJ     := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRC))
+HDRS        := $(wildcard loader/*.h src/*.h bpf/*.h)
+
+BPF_CFLAGS  := -target bpf -O2 -g $(WARN) -Wno-unused-function \
+               -I/usr/include/$(ARCH_TRIPLE) -Ibpf -D__TARGET_ARCH_x86
+
+.PHONY: all deps run test unit unit-plain unit-asan test-host test-qemu \
+        initramfs bench clean fixtures
+
+all: $(B)/nflux
+
+deps:
+	@sh tools/deps.sh
+
+$(UAPI)/.stamp:
+	@mkdir -p $(UAPI)
+	@ln -sfn /usr/include/linux $(UAPI)/linux
+	@ln -sfn /usr/include/asm-generic $(UAPI)/asm-generic
+	@ln -sfn /usr/include/$(ARCH_TRIPLE)/asm $(UAPI)/asm
+	@touch $@
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Every bpf/*.bpf.o is embedded; build/embed.S is generated from the list.
+$(B)/embed.S: $(BPF_OBJ) tools/gen-embed.sh
+	@sh tools/gen-embed.sh $(BPF_OBJ) > $@
+
+$(B)/musl/%.o: %.c $(HDRS) $(UAPI)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+MUSL_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(LIB_SRC) src/main.c)
+
+$(B)/nflux: $(MUSL_OBJ) $(B)/embed.S
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MUSL_OBJ) $(B)/embed.S
+
+# ---- tests --------------------------------------------------------------
+# Unit tests link the library sources with glibc (plain gcc, and clang with
+# ASan+UBSan). Each tests/unit/test_*.c is its own binary.
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+HOST_SRC    := $(sort $(wildcard tests/host/test_*.c))
+TEST_HELP   := $(sort $(wildcard tests/lib/*.c))
+FIX_SRC     := $(sort $(wildcard tests/fixtures/*.bpf.c))
+FIX_OBJ     := $(patsubst tests/fixtures/%.bpf.c,$(B)/fixtures/%.bpf.o,$(FIX_SRC))
+TCFLAGS     := $(COMMON) -Itests/lib -O1 -g
+
+$(B)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c $(wildcard bpf/*.h tests/fixtures/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -Itests/fixtures -c $< -o $@
+
+fixtures: $(FIX_OBJ)
+
+$(B)/plain/%: tests/%.c $(LIB_SRC) $(TEST_HELP) $(HDRS) $(B)/embed.S
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TCFLAGS) -o $@ $< $(LIB_SRC) $(TEST_HELP) $(B)/embed.S
+
+$(B)/asan/%: tests/%.c $(LIB_SRC) $(TEST_HELP) $(HDRS) $(B)/embed.S
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer -o $@ $< $(LIB_SRC) $(TEST_HELP) $(B)/embed.S
+
+UNIT_PLAIN  := $(patsubst tests/%.c,$(B)/plain/%,$(UNIT_SRC))
+UNIT_ASAN   := $(patsubst tests/%.c,$(B)/asan/%,$(UNIT_SRC))
+HOST_BIN    := $(patsubst tests/%.c,$(B)/plain/%,$(HOST_SRC))
+
+test: deps
+	@$(MAKE) --no-print-directory all fixtures $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN)
+	@sh tests/run.sh $(if $(QEMU),qemu)
+
+unit: all fixtures $(UNIT_PLAIN) $(UNIT_ASAN)
+	@sh tests/run.sh unit
+
+test-host: all fixtures $(HOST_BIN)
+	@sh tests/run.sh host
+
+test-qemu: all
+	@sh tests/run.sh qemu-only
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(B)/nflux netrace $(ARGS)
+
+initramfs: all
+	@sh initramfs/build.sh $(B)/initramfs.cpio.gz $(B)/nflux "$(MODULES)" "$(EXTRA)"
+
+bench: all
+	@sh bench/run.sh
+
+clean:
+	rm -rf $(B)

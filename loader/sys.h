@@ -1,0 +1,40 @@
+/* The one syscall table. Everything in loader/ and src/ that talks to the
+ * kernel goes through nf_sys, so tests can swap in fakes (see tests/lib). */
+#ifndef NF_SYS_H
+#define NF_SYS_H
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+
+struct nf_sys {
+	long (*bpf)(int cmd, union bpf_attr *attr, unsigned int size);
+	long (*perf_event_open)(struct perf_event_attr *attr, pid_t pid, int cpu,
+				int group_fd, unsigned long flags);
+	int (*ioctl)(int fd, unsigned long req, unsigned long arg);
+	void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+	int (*munmap)(void *addr, size_t len);
+	int (*open)(const char *path, int flags, int mode);
+	ssize_t (*read)(int fd, void *buf, size_t len);
+	int (*close)(int fd);
+	int (*socket)(int domain, int type, int proto);
+	int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
+	ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
+	ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
+	int (*epoll_create1)(int flags);
+	int (*epoll_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
+	int (*epoll_wait)(int epfd, struct epoll_event *evs, int max, int timeout_ms);
+	int (*setrlimit)(int res, const struct rlimit *rl);
+};
+
+/* The live table; tests may point it at their own. Never NULL. */
+extern const struct nf_sys *nf_sys;
+extern const struct nf_sys nf_sys_real;
+
+/* bpf() with errno-style return: >= 0 on success, -errno on failure. */
+long nf_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+#endif

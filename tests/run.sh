@@ -1,0 +1,70 @@
+#!/bin/sh
+# Run test programs and count their result lines (PASS/FAIL/SKIP).
+# Usage: tests/run.sh [all|unit|host|qemu-only]
+# Ends with "N passed, N failed, N skipped"; exits 1 on any failure.
+mode=${1:-all}
+B=${B:-build}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT INT TERM
+
+# run_one LABEL CMD...: prefix its result lines with LABEL; a crash or a
+# non-zero exit with no FAIL line is itself a failure.
+run_one() {
+	label=$1
+	shift
+	"$@" >"$out.one" 2>"$out.err"
+	rc=$?
+	sed "s|^\(PASS\|FAIL\|SKIP\) |\1 $label:|" "$out.one" | grep -E '^(PASS|FAIL|SKIP) ' | tee -a "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out.one"; then
+		echo "FAIL $label: exited $rc: $(tail -n 3 "$out.err" | tr '\n' ' ')" | tee -a "$out"
+	fi
+	if [ -n "$NF_TEST_VERBOSE" ] || [ $rc -ne 0 ]; then
+		tail -n 20 "$out.err" | sed 's/^/    /'
+	fi
+	rm -f "$out.one" "$out.err"
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+if [ "$mode" = all ] || [ "$mode" = unit ]; then
+	for t in "$B"/plain/unit/test_*; do
+		[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+	done
+	for t in "$B"/asan/unit/test_*; do
+		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1 run_one "asan/$(basename "$t")" "$t"
+	done
+fi
+
+if [ "$mode" = all ] || [ "$mode" = host ]; then
+	if is_root; then
+		for t in "$B"/plain/host/test_*; do
+			[ -x "$t" ] && run_one "host/$(basename "$t")" "$t"
+		done
+		for t in tests/host/test_*.sh; do
+			[ -f "$t" ] && run_one "host/$(basename "$t" .sh)" sh "$t"
+		done
+	else
+		echo "SKIP host: the root tests need root (run: sudo make test)" | tee -a "$out"
+	fi
+fi
+
+if [ "$mode" = all ] || [ "$mode" = qemu-only ]; then
+	if [ -f tests/qemu/run.sh ]; then
+		if is_root; then
+			run_one "qemu" sh tests/qemu/run.sh
+		else
+			echo "SKIP qemu: the kernel matrix needs root" | tee -a "$out"
+		fi
+	fi
+fi
+
+p=$(grep -c '^PASS ' "$out")
+f=$(grep -c '^FAIL ' "$out")
+s=$(grep -c '^SKIP ' "$out")
+if [ "$f" -gt 0 ]; then
+	echo
+	echo "failures:"
+	grep '^FAIL ' "$out"
+fi
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ]

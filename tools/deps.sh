@@ -1,0 +1,54 @@
+#!/bin/sh
+# Install the build and test tools from Debian when any is missing.
+# Does nothing when all are present; on a non-Debian system prints the list.
+set -eu
+PKGS="clang llvm musl-tools linux-libc-dev make iproute2 gcc libc6-dev \
+busybox-static qemu-system-x86 tshark xz-utils cpio gzip file binutils \
+iputils-ping netcat-openbsd"
+
+# command or file that proves each package is present
+have() {
+	case "$1" in
+	clang) command -v clang ;;
+	llvm) command -v llvm-objdump || command -v llvm-strip ;;
+	musl-tools) command -v musl-gcc ;;
+	linux-libc-dev) test -e /usr/include/linux/bpf.h ;;
+	make) command -v make ;;
+	iproute2) command -v ip && command -v tc ;;
+	gcc) command -v gcc ;;
+	libc6-dev) test -e /usr/include/stdio.h ;;
+	busybox-static) test -x /bin/busybox && /bin/busybox 2>&1 | head -1 | grep -q . && ! ldd /bin/busybox >/dev/null 2>&1 ;;
+	qemu-system-x86) command -v qemu-system-x86_64 ;;
+	tshark) command -v tshark ;;
+	xz-utils) command -v xz ;;
+	cpio) command -v cpio ;;
+	gzip) command -v gzip ;;
+	file) command -v file ;;
+	binutils) command -v nm && command -v strings ;;
+	iputils-ping) command -v ping ;;
+	netcat-openbsd) command -v nc.openbsd ;;
+	*) return 1 ;;
+	esac
+}
+
+missing=""
+for p in $PKGS; do
+	have "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: not a Debian system; install:$missing" >&2
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing:$missing (run as root, or: sudo make deps)" >&2
+	exit 1
+fi
+echo "deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
