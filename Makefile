@@ -85,21 +85,29 @@ $(B)/asan/%: tests/%.c $(LIB_SRC) $(TEST_HELP) $(HDRS) $(B)/embed.S
 	$(CLANG) $(TCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer -o $@ $< $(LIB_SRC) $(TEST_HELP) $(B)/embed.S
 
+# build/nftool: static test helper (crafted traffic, program and filter
+# listing) that runs on the host and inside QEMU guests.
+TOOL_SRC    := $(sort $(wildcard tests/tool/*.c))
+LIB_MUSL    := $(patsubst %.c,$(B)/musl/%.o,$(LIB_SRC))
+$(B)/nftool: $(patsubst %.c,$(B)/musl/%.o,$(TOOL_SRC)) $(LIB_MUSL) $(B)/embed.S
+	$(CC) $(CFLAGS) -Itests/tool $(LDFLAGS) -o $@ $^
+TOOL_BIN    := $(if $(TOOL_SRC),$(B)/nftool)
+
 UNIT_PLAIN  := $(patsubst tests/%.c,$(B)/plain/%,$(UNIT_SRC))
 UNIT_ASAN   := $(patsubst tests/%.c,$(B)/asan/%,$(UNIT_SRC))
 HOST_BIN    := $(patsubst tests/%.c,$(B)/plain/%,$(HOST_SRC))
 
 test: deps
-	@$(MAKE) --no-print-directory all fixtures $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN)
+	@$(MAKE) --no-print-directory all fixtures $(TOOL_BIN) $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN)
 	@sh tests/run.sh $(if $(QEMU),qemu)
 
 unit: all fixtures $(UNIT_PLAIN) $(UNIT_ASAN)
 	@sh tests/run.sh unit
 
-test-host: all fixtures $(HOST_BIN)
+test-host: all fixtures $(TOOL_BIN) $(HOST_BIN)
 	@sh tests/run.sh host
 
-test-qemu: all
+test-qemu: all $(TOOL_BIN)
 	@sh tests/run.sh qemu-only
 
 run: deps
