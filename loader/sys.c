@@ -44,6 +44,7 @@ const struct nf_sys nf_sys_real = {
 	.epoll_ctl = epoll_ctl,
 	.epoll_wait = epoll_wait,
 	.setrlimit = setrlimit,
+	.setsockopt = setsockopt,
 };
 
 const struct nf_sys *nf_sys = &nf_sys_real;

@@ -28,6 +28,7 @@ struct nf_sys {
 	int (*epoll_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
 	int (*epoll_wait)(int epfd, struct epoll_event *evs, int max, int timeout_ms);
 	int (*setrlimit)(int res, const struct rlimit *rl);
+	int (*setsockopt)(int fd, int level, int opt, const void *val, socklen_t len);
 };
 
 /* The live table; tests may point it at their own. Never NULL. */
