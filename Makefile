@@ -8,6 +8,7 @@ ARCH_TRIPLE := $(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 
 CC          := musl-gcc
 CLANG       ?= clang
+NPROC       := $(shell nproc 2>/dev/null || echo 2)
 HOSTCC      ?= gcc
 
 WARN        := -Wall -Wextra -Werror
@@ -68,7 +69,7 @@ HOST_SRC    := $(sort $(wildcard tests/host/test_*.c))
 TEST_HELP   := $(sort $(wildcard tests/lib/*.c))
 FIX_SRC     := $(sort $(wildcard tests/fixtures/*.bpf.c))
 FIX_OBJ     := $(patsubst tests/fixtures/%.bpf.c,$(B)/fixtures/%.bpf.o,$(FIX_SRC))
-TCFLAGS     := $(COMMON) -Itests/lib -O1 -g
+TCFLAGS     := $(COMMON) -Itests/lib -Itests/tool -O1 -g
 
 $(B)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c $(wildcard bpf/*.h tests/fixtures/*.h)
 	@mkdir -p $(dir $@)
@@ -76,14 +77,29 @@ $(B)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c $(wildcard bpf/*.h tests/fixtures/
 
 fixtures: $(FIX_OBJ)
 
-$(B)/plain/%: tests/%.c $(LIB_SRC) $(TEST_HELP) $(HDRS) $(B)/embed.S
+# Library objects are built once per variant and archived; each test links
+# its own main against the archive.
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(B)/plain/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(TCFLAGS) -o $@ $< $(LIB_SRC) $(TEST_HELP) $(B)/embed.S
+	$(HOSTCC) $(TCFLAGS) -c $< -o $@
+$(B)/asan/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TCFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
-$(B)/asan/%: tests/%.c $(LIB_SRC) $(TEST_HELP) $(HDRS) $(B)/embed.S
+LIBT_SRC    := $(LIB_SRC) $(TEST_HELP)
+$(B)/plain/libnf.a: $(patsubst %.c,$(B)/plain/obj/%.o,$(LIBT_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(B)/asan/libnf.a: $(patsubst %.c,$(B)/asan/obj/%.o,$(LIBT_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/plain/%: tests/%.c $(B)/plain/libnf.a $(B)/embed.S $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(TCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	  -fno-omit-frame-pointer -o $@ $< $(LIB_SRC) $(TEST_HELP) $(B)/embed.S
+	$(HOSTCC) $(TCFLAGS) -o $@ $< $(B)/embed.S $(B)/plain/libnf.a
+
+$(B)/asan/%: tests/%.c $(B)/asan/libnf.a $(B)/embed.S $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TCFLAGS) $(ASAN_FLAGS) -o $@ $< $(B)/embed.S $(B)/asan/libnf.a
 
 # build/nftool: static test helper (crafted traffic, program and filter
 # listing) that runs on the host and inside QEMU guests.
@@ -98,8 +114,8 @@ UNIT_ASAN   := $(patsubst tests/%.c,$(B)/asan/%,$(UNIT_SRC))
 HOST_BIN    := $(patsubst tests/%.c,$(B)/plain/%,$(HOST_SRC))
 
 test: deps
-	@$(MAKE) --no-print-directory all fixtures $(TOOL_BIN) $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN)
-	@sh tests/run.sh $(if $(QEMU),qemu)
+	@$(MAKE) --no-print-directory -j$(NPROC) all fixtures $(TOOL_BIN) $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN)
+	@sh tests/run.sh all
 
 unit: all fixtures $(UNIT_PLAIN) $(UNIT_ASAN)
 	@sh tests/run.sh unit
