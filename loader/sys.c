@@ -27,6 +27,12 @@ static int real_open(const char *path, int flags, int mode)
 	return open(path, flags | O_CLOEXEC, mode);
 }
 
+/* glibc declares the resource as an enum under _GNU_SOURCE. */
+static int real_setrlimit(int res, const struct rlimit *rl)
+{
+	return setrlimit(res, rl);
+}
+
 const struct nf_sys nf_sys_real = {
 	.bpf = real_bpf,
 	.perf_event_open = real_perf_event_open,
@@ -43,7 +49,7 @@ const struct nf_sys nf_sys_real = {
 	.epoll_create1 = epoll_create1,
 	.epoll_ctl = epoll_ctl,
 	.epoll_wait = epoll_wait,
-	.setrlimit = setrlimit,
+	.setrlimit = real_setrlimit,
 	.setsockopt = setsockopt,
 };
 

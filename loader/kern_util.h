@@ -1,0 +1,27 @@
+/* Small kernel-facing helpers shared by load.c, probe.c and the readers.
+ * The parsers here are pure so unit tests can drive them. */
+#ifndef NF_KERN_UTIL_H
+#define NF_KERN_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+/* Highest CPU number + 1 in a list like "0-3" or "0,2-5\n"; -EINVAL. */
+int nf_parse_cpu_list(const char *s);
+/* Kernel object name (BPF_OBJ_NAME_LEN incl. NUL, only [A-Za-z0-9_.]):
+ * other bytes become '_', longer names are cut. */
+void nf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src);
+size_t nf_page_size(void);
+/* Read a whole file through nf_sys (malloc'd); NULL with -errno in *err. */
+void *nf_sys_read_file(const char *path, size_t *len, int *err);
+/* Map info by fd (BPF_OBJ_GET_INFO_BY_FD). 0 or -errno. */
+int nf_map_info(int map_fd, struct bpf_map_info *info);
+/* Close fd through nf_sys if it is >= 0. */
+void nf_close(int fd);
+
+static inline uint64_t nf_ptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+#endif
