@@ -1,0 +1,225 @@
+/* nf_obj_parse: ELF -> license, BTF, maps and linked programs (pure). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "btf_util.h"
+#include "log.h"
+#include "obj_int.h"
+
+#define NF_MAX_PROGS 256
+
+static int parse_license(struct nf_obj_ctx *c)
+{
+	int sec = nf_elf_find_sec(&c->elf, "license");
+	size_t len;
+	const char *s;
+
+	if (sec < 0)
+		return 0;
+	s = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
+	if (!s || !memchr(s, '\0', len) || strlen(s) >= sizeof(c->obj->license)) {
+		nf_seterr("bad ELF: license section is not a short string");
+		return -EINVAL;
+	}
+	strcpy(c->obj->license, s);
+	return 0;
+}
+
+static int parse_version(struct nf_obj_ctx *c)
+{
+	int sec = nf_elf_find_sec(&c->elf, "version");
+	size_t len;
+	const void *p;
+
+	if (sec < 0)
+		return 0;
+	p = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
+	if (!p || len != sizeof(uint32_t)) {
+		nf_seterr("bad ELF: version section is not 4 bytes");
+		return -EINVAL;
+	}
+	memcpy(&c->obj->kern_version, p, sizeof(uint32_t));
+	return 0;
+}
+
+static int parse_btf(struct nf_obj_ctx *c)
+{
+	int sec = nf_elf_find_sec(&c->elf, ".BTF"), err;
+	size_t len;
+	const void *p;
+
+	if (sec < 0)
+		return 0;
+	p = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
+	c->obj->btf = p ? nf_btf_new(p, len) : NULL;
+	if (!c->obj->btf)
+		return -EINVAL;
+	if ((err = nf_btf_fixup_datasecs(c->obj->btf, &c->elf)))
+		return err;
+	sec = nf_elf_find_sec(&c->elf, ".BTF.ext");
+	if (sec < 0)
+		return 0;
+	p = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
+	return p ? nf_btf_ext_parse(&c->ext, p, len, c->obj->btf) : -EINVAL;
+}
+
+static int is_prog_sym(const struct nf_obj_ctx *c, const Elf64_Sym *s)
+{
+	int bind = ELF64_ST_BIND(s->st_info);
+
+	return ELF64_ST_TYPE(s->st_info) == STT_FUNC && (bind == STB_GLOBAL || bind == STB_WEAK) &&
+	       nf_elf_sec_is_exec(&c->elf, s->st_shndx) &&
+	       strcmp(nf_elf_sec_name(&c->elf, s->st_shndx), ".text");
+}
+
+static int init_prog(struct nf_obj_ctx *c, struct nf_prog_spec *p, const Elf64_Sym *s)
+{
+	const char *name = nf_elf_sym_name(&c->elf, s);
+	const char *sec = nf_elf_sec_name(&c->elf, s->st_shndx);
+	uint64_t size = c->elf.sh[s->st_shndx].sh_size;
+
+	if (strlen(name) >= sizeof(p->name) || strlen(sec) >= sizeof(p->sec)) {
+		nf_seterr("program %.64s: name or section name too long", name);
+		return -EINVAL;
+	}
+	strcpy(p->name, name);
+	strcpy(p->sec, sec);
+	if (s->st_value % 8 || s->st_size % 8 || s->st_size == 0 ||
+	    s->st_value > size || s->st_size > size - s->st_value) {
+		nf_seterr("program %s: symbol outside its section", name);
+		return -EINVAL;
+	}
+	if (nf_sec_type(p->sec, &p->type, &p->expected_attach_type, &p->retprobe, &p->attach)) {
+		nf_seterr("program %s: unknown section \"%s\"", name, sec);
+		return -ENOENT;
+	}
+	return nf_link_prog(c, p, s->st_shndx, (uint32_t)(s->st_value / 8), (uint32_t)(s->st_size / 8));
+}
+
+static int collect_progs(struct nf_obj_ctx *c)
+{
+	struct nf_obj *o = c->obj;
+
+	for (uint32_t i = 1; i < c->elf.nsyms; i++) {
+		const Elf64_Sym *s = &c->elf.syms[i];
+		if (!is_prog_sym(c, s))
+			continue;
+		if (o->nprogs >= NF_MAX_PROGS) {
+			nf_seterr("too many programs");
+			return -E2BIG;
+		}
+		struct nf_prog_spec *np = realloc(o->progs, (o->nprogs + 1) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		o->progs = np;
+		memset(&np[o->nprogs], 0, sizeof(*np));
+		int err = init_prog(c, &np[o->nprogs++], s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int nf_obj_parse(struct nf_obj *obj, const void *data, size_t len)
+{
+	struct nf_obj_ctx c = { .obj = obj, .maps_sec = -1 };
+	int err;
+
+	memset(obj, 0, sizeof(*obj));
+	c.buf = malloc(len ? len : 1);
+	if (!c.buf)
+		return -ENOMEM;
+	memcpy(c.buf, data, len);
+	if (!(err = nf_elf_open(&c.elf, c.buf, len))) {
+		c.maps_sec = nf_elf_find_sec(&c.elf, ".maps");
+		if (!(err = parse_license(&c)) && !(err = parse_version(&c)) &&
+		    !(err = parse_btf(&c)) && !(err = nf_link_check_rels(&c)) &&
+		    !(err = nf_maps_collect(&c)))
+			err = collect_progs(&c);
+	}
+	nf_btf_ext_free(&c.ext);
+	free(c.map_off);
+	free(c.buf);
+	if (err)
+		nf_obj_free(obj);
+	return err;
+}
+
+static void free_prog(struct nf_prog_spec *p)
+{
+	free(p->insns);
+	free(p->relocs);
+	free(p->core);
+	free(p->func_info);
+	free(p->line_info);
+}
+
+void nf_obj_free(struct nf_obj *obj)
+{
+	for (uint32_t i = 0; i < obj->nprogs; i++)
+		free_prog(&obj->progs[i]);
+	for (uint32_t i = 0; i < obj->nmaps; i++)
+		free(obj->maps[i].init);
+	free(obj->progs);
+	free(obj->maps);
+	nf_btf_destroy(obj->btf);
+	memset(obj, 0, sizeof(*obj));
+}
+
+struct nf_map_spec *nf_obj_map(struct nf_obj *obj, const char *name)
+{
+	for (uint32_t i = 0; i < obj->nmaps; i++)
+		if (!strcmp(obj->maps[i].name, name))
+			return &obj->maps[i];
+	return NULL;
+}
+
+struct nf_prog_spec *nf_obj_prog(struct nf_obj *obj, const char *name)
+{
+	for (uint32_t i = 0; i < obj->nprogs; i++)
+		if (!strcmp(obj->progs[i].name, name))
+			return &obj->progs[i];
+	return NULL;
+}
+
+/* The DATASEC entry of a variable: its map, offset and size. */
+static int find_var(struct nf_obj *obj, const char *var, struct nf_map_spec **map,
+		    uint32_t *off, uint32_t *size)
+{
+	const struct nf_btf *btf = obj->btf;
+
+	for (uint32_t i = 0; btf && i < obj->nmaps; i++) {
+		struct nf_map_spec *m = &obj->maps[i];
+		const struct btf_type *ds = nf_btf_type(btf, m->btf_value_id);
+		if (m->kind == NF_MAP_USER || !ds || nf_btf_kind(ds) != BTF_KIND_DATASEC)
+			continue;
+		const struct btf_var_secinfo *v = (const void *)(ds + 1);
+		for (uint32_t k = 0; k < nf_btf_vlen(ds); k++) {
+			const struct btf_type *vt = nf_btf_type(btf, v[k].type);
+			if (vt && !strcmp(nf_btf_name(btf, vt), var)) {
+				*map = m;
+				*off = v[k].offset;
+				*size = v[k].size;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int nf_obj_set_var(struct nf_obj *obj, const char *var, const void *val, size_t len)
+{
+	struct nf_map_spec *m;
+	uint32_t off, size;
+
+	if (find_var(obj, var, &m, &off, &size)) {
+		nf_seterr("no global variable %s", var);
+		return -ENOENT;
+	}
+	if (len != size || off > m->value_size || size > m->value_size - off) {
+		nf_seterr("variable %s is %u bytes, not %zu", var, size, len);
+		return -EINVAL;
+	}
+	memcpy(m->init + off, val, len);
+	return 0;
+}
