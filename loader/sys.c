@@ -41,6 +41,7 @@ const struct nf_sys nf_sys_real = {
 	.munmap = munmap,
 	.open = real_open,
 	.read = read,
+	.write = write,
 	.close = close,
 	.socket = socket,
 	.bind = bind,

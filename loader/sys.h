@@ -19,6 +19,7 @@ struct nf_sys {
 	int (*munmap)(void *addr, size_t len);
 	int (*open)(const char *path, int flags, int mode);
 	ssize_t (*read)(int fd, void *buf, size_t len);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
 	int (*close)(int fd);
 	int (*socket)(int domain, int type, int proto);
 	int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
