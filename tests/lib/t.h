@@ -30,9 +30,10 @@ const char *t_fixture(const char *name);
 	if (!a_ || !b_ || strcmp(a_, b_)) { printf("FAIL %s: %s:%d: %s == \"%s\", want \"%s\"\n", \
 	t_case, __FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
 	t_failed_in_case = 1; } } while (0)
-/* Stop the current case (inside T_CASE) when a precondition fails. */
-#define REQUIRE(cond) do { if (!(cond)) { \
+/* Stop the current case (inside T_CASE) when a precondition fails. Not
+ * wrapped in do/while: the break must leave T_CASE's loop. */
+#define REQUIRE(cond) if (!(cond)) { \
 	printf("FAIL %s: %s:%d: required %s\n", t_case, __FILE__, __LINE__, #cond); \
-	t_failed_in_case = 1; break; } } while (0)
+	t_failed_in_case = 1; break; } else (void)0
 
 #endif
