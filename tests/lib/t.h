@@ -31,9 +31,10 @@ const char *t_fixture(const char *name);
 	t_case, __FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
 	t_failed_in_case = 1; } } while (0)
 /* Stop the current case (inside T_CASE) when a precondition fails. Not
- * wrapped in do/while: the break must leave T_CASE's loop. */
+ * wrapped in do/while: the break must leave T_CASE's loop, which skips the
+ * loop's own t_end(), so call it here. */
 #define REQUIRE(cond) if (!(cond)) { \
 	printf("FAIL %s: %s:%d: required %s\n", t_case, __FILE__, __LINE__, #cond); \
-	t_failed_in_case = 1; break; } else (void)0
+	t_failed_in_case = 1; t_end(); break; } else (void)0
 
 #endif
