@@ -1,0 +1,110 @@
+#!/bin/sh
+# Build a bootable initramfs (newc cpio, gzip) holding busybox, nflux, an init,
+# kernel modules and extra files.
+#
+# Usage: initramfs/build.sh OUT NFLUX "MODULES" "EXTRA"
+#   MODULES: .ko files or directories of .ko files; they land in /lib/modules
+#            with a load order (dependencies first) in /lib/modules/order.
+#   EXTRA:   "src[:dest]" entries; dest defaults to src's absolute path.
+#            A dynamically linked executable brings the libraries ldd lists.
+# Env: BUSYBOX (default /bin/busybox, must be static), INIT (default: the
+#      init next to this script).
+set -eu
+
+[ $# -ge 2 ] || { echo "usage: $0 OUT NFLUX [MODULES] [EXTRA]" >&2; exit 2; }
+OUT=$1 NFLUX=$2 MODULES=${3:-} EXTRA=${4:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+INIT=${INIT:-$HERE/init}
+
+die() { echo "initramfs: $*" >&2; exit 1; }
+
+[ -x "$NFLUX" ] || die "no nflux binary at $NFLUX (run make first)"
+[ -x "$BUSYBOX" ] || die "no busybox at $BUSYBOX (install busybox-static)"
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	die "$BUSYBOX is dynamically linked (install busybox-static)"
+fi
+
+ROOT=$(mktemp -d)
+trap 'rm -rf "$ROOT"' EXIT INT TERM
+
+# put SRC DEST: copy a file (following symlinks) into the image.
+put() {
+	mkdir -p "$ROOT$(dirname "$2")"
+	cp -L "$1" "$ROOT$2"
+}
+
+# The shared libraries (and the loader) ldd lists for a dynamic executable.
+libs_of() {
+	ldd "$1" 2>/dev/null | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3; next }
+		$1 ~ /^\// { print $1 }'
+}
+
+mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp" \
+	"$ROOT/run" "$ROOT/root" "$ROOT/etc" "$ROOT/lib/modules"
+chmod 1777 "$ROOT/tmp"
+
+put "$BUSYBOX" /bin/busybox
+for applet in $("$BUSYBOX" --list); do
+	[ -e "$ROOT/bin/$applet" ] || ln -s busybox "$ROOT/bin/$applet"
+done
+put "$NFLUX" /bin/nflux
+put "$INIT" /init
+chmod 755 "$ROOT/init" "$ROOT/bin/nflux"
+echo "root:x:0:0:root:/root:/bin/sh" >"$ROOT/etc/passwd"
+echo "root:x:0:" >"$ROOT/etc/group"
+
+# Modules: copy them, then write their load order (dependencies first) as
+# read from each module's .modinfo "depends=" field.
+mod_files=""
+for m in $MODULES; do
+	if [ -d "$m" ]; then
+		mod_files="$mod_files $(ls "$m"/*.ko 2>/dev/null | tr '\n' ' ')"
+	else
+		mod_files="$mod_files $m"
+	fi
+done
+mod_name() { basename "$1" .ko | tr - _; }
+mod_deps() { tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | head -n 1 | tr ',-' ' _'; }
+order=$ROOT/lib/modules/order
+: >"$order"
+add_ordered() {
+	grep -qx "$1.ko" "$order" && return 0
+	[ -f "$ROOT/lib/modules/$1.ko" ] || return 0  # built in, or not given
+	for d in $(mod_deps "$ROOT/lib/modules/$1.ko"); do
+		add_ordered "$d"
+	done
+	echo "$1.ko" >>"$order"
+}
+for f in $mod_files; do
+	[ -f "$f" ] || die "module $f not found"
+	case "$f" in *.ko) ;; *) die "module $f is not a .ko (decompress it first)" ;; esac
+	cp "$f" "$ROOT/lib/modules/$(mod_name "$f").ko"
+done
+for f in $mod_files; do
+	add_ordered "$(mod_name "$f")"
+done
+
+for e in $EXTRA; do
+	src=${e%%:*}
+	dest=${e#*:}
+	[ "$dest" = "$e" ] && dest=$src
+	case "$dest" in /*) ;; *) dest=/$dest ;; esac
+	[ -e "$src" ] || die "extra file $src not found"
+	if [ -d "$src" ]; then
+		mkdir -p "$ROOT$dest"
+		cp -RL "$src/." "$ROOT$dest/"
+		continue
+	fi
+	put "$src" "$dest"
+	for lib in $(libs_of "$src"); do
+		[ -e "$ROOT$lib" ] || put "$lib" "$lib"
+	done
+done
+
+mkdir -p "$(dirname "$OUT")"
+(cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) |
+	gzip -6 >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "initramfs: $OUT ($(du -k "$OUT" | cut -f1) KiB; modules: $(tr '\n' ' ' <"$order"))" >&2
