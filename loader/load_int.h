@@ -1,0 +1,18 @@
+/* Internal steps of nf_load (load.c, map_create.c, prog_load.c). */
+#ifndef NF_LOAD_INT_H
+#define NF_LOAD_INT_H
+#include "load.h"
+
+/* Create every map of b->obj into b->map_fds and write internal maps'
+ * contents. 0 or -errno with nf_lasterr() set. */
+int nf_create_maps(struct nf_bpf *b, const struct nf_load_opts *opts,
+		   const struct nf_features *f);
+/* Load every program of b->obj into b->prog_fds. 0 or -errno. */
+int nf_load_progs(struct nf_bpf *b, const struct nf_load_opts *opts,
+		  const struct nf_features *f);
+/* Rewrite bpf_probe_read_{user,kernel}[_str] calls to the old helpers. */
+void nf_rewrite_probe_read(struct bpf_insn *insns, uint32_t cnt);
+/* " (the RLIMIT_MEMLOCK limit may be too low)" after EPERM, else "". */
+const char *nf_memlock_hint(int err);
+
+#endif
