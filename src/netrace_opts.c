@@ -1,0 +1,235 @@
+#include "netrace_opts.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+
+const char nr_usage[] =
+	"Usage: nflux netrace [OPTIONS]\n"
+	"Log every packet at TC ingress and egress (text, JSON lines or pcapng).\n\n"
+	"  -i IFACE              interface (repeatable; \"any\": all that are up);\n"
+	"                        default: the interface of the default route\n"
+	"  --disable-ingress     do not log received packets\n"
+	"  --disable-egress      do not log sent packets\n"
+	"  --disable-tcp, --disable-udp, --disable-icmp (ICMPv6 too)\n"
+	"  --disable-full-log    log a flow at most once per --log-interval\n"
+	"  --log-interval SECS   rate-limit interval (default 5)\n"
+	"  --host ADDR[/PREFIX]  only packets from or to ADDR (repeatable, IPv4 or IPv6)\n"
+	"  --port N              only TCP/UDP packets from or to port N (repeatable)\n"
+	"  -c COUNT              exit after COUNT events\n"
+	"  -w FILE               write pcapng to FILE (\"-\": stdout)\n"
+	"  -s SNAPLEN            bytes captured per packet with -w (default 262144)\n"
+	"  --cleanup             remove filters left by a killed nflux, then exit\n"
+	"  -h, --help            this help\n";
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, uint64_t *ns)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !(v > 0) || v > 31536000.0)
+		return -1;
+	*ns = (uint64_t)(v * 1e9);
+	return *ns ? 0 : -1;
+}
+
+static void prefix_mask(struct nr_prefix *p, unsigned plen)
+{
+	uint8_t mask[16] = { 0 };
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+		mask[i] = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+	}
+	uint8_t net[16];
+	memcpy(net, p->net, 16);
+	for (int i = 0; i < 16; i++)
+		net[i] &= mask[i];
+	memcpy(p->net, net, 16);
+	memcpy(p->mask, mask, 16);
+}
+
+int nr_parse_prefix(const char *s, struct nr_prefix *p)
+{
+	char addr[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof(addr))
+		return -1;
+	memcpy(addr, s, n);
+	addr[n] = 0;
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(AF_INET, addr, p->net) == 1)
+		p->family = 4;
+	else if (inet_pton(AF_INET6, addr, p->net) == 1)
+		p->family = 6;
+	else
+		return -1;
+	uint64_t max = p->family == 4 ? 32 : 128, plen = max;
+	if (slash && parse_u64(slash + 1, max, &plen))
+		return -1;
+	prefix_mask(p, (unsigned)plen);
+	return 0;
+}
+
+static void defaults(struct nr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ingress = o->egress = 1;
+	o->protos = NR_C_TCP | NR_C_UDP | NR_C_ICMP;
+	o->full_log = 1;
+	o->interval_ns = 5000000000ULL;
+	o->snaplen = NR_SNAP_MAX;
+}
+
+/* Flags without a value. 1 if a was one, 0 if not. */
+static int take_flag(struct nr_opts *o, const char *a)
+{
+	static const struct { const char *name; int kind; uint32_t bit; } flags[] = {
+		{ "--disable-ingress", 0, 0 }, { "--disable-egress", 1, 0 },
+		{ "--disable-tcp", 2, NR_C_TCP }, { "--disable-udp", 2, NR_C_UDP },
+		{ "--disable-icmp", 2, NR_C_ICMP }, { "--disable-full-log", 3, 0 },
+		{ "--cleanup", 4, 0 },
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (strcmp(a, flags[i].name))
+			continue;
+		switch (flags[i].kind) {
+		case 0: o->ingress = 0; break;
+		case 1: o->egress = 0; break;
+		case 2: o->protos &= ~flags[i].bit; break;
+		case 3: o->full_log = 0; break;
+		default: o->cleanup = 1; break;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* An option with a value: -x V, -xV, --opt V, --opt=V. Returns the option
+ * letter or name matched, with *val set (NULL if it was missing). */
+static const char *const value_opts[] = { "-i", "-c", "-w", "-s", "--log-interval",
+					  "--host", "--port", "--interface", NULL };
+
+static const char *match_value_opt(const char *a, int argc, char **argv, int *i,
+				   const char **val)
+{
+	for (int k = 0; value_opts[k]; k++) {
+		const char *name = value_opts[k];
+		size_t n = strlen(name);
+		if (strncmp(a, name, n))
+			continue;
+		if (a[n] == 0) {
+			*val = *i + 1 < argc ? argv[++*i] : NULL;
+			return name;
+		}
+		if (name[1] != '-' && n == 2) {          /* -ieth0 */
+			*val = a + 2;
+			return name;
+		}
+		if (a[n] == '=') {
+			*val = a + n + 1;
+			return name;
+		}
+	}
+	return NULL;
+}
+
+static int bad(const char *opt, const char *val, const char *what)
+{
+	nf_err("invalid value '%s' for %s (%s)", val, opt, what);
+	return -1;
+}
+
+static int take_value(struct nr_opts *o, const char *opt, const char *val)
+{
+	uint64_t v;
+	if (!strcmp(opt, "-i") || !strcmp(opt, "--interface")) {
+		if (!*val)
+			return bad(opt, val, "an interface name");
+		if (o->nifaces == NR_MAX_IFACE_ARGS) {
+			nf_err("too many -i options (at most %d)", NR_MAX_IFACE_ARGS);
+			return -1;
+		}
+		o->ifaces[o->nifaces++] = val;
+	} else if (!strcmp(opt, "-c")) {
+		if (parse_u64(val, UINT64_MAX, &v) || !v)
+			return bad(opt, val, "a positive count");
+		o->count = v;
+	} else if (!strcmp(opt, "-w")) {
+		if (!*val)
+			return bad(opt, val, "a file name or -");
+		o->wfile = val;
+	} else if (!strcmp(opt, "-s")) {
+		if (parse_u64(val, UINT32_MAX, &v))
+			return bad(opt, val, "a byte count; 0 means 262144");
+		o->snaplen = v == 0 || v > NR_SNAP_MAX ? NR_SNAP_MAX : (uint32_t)v;
+	} else if (!strcmp(opt, "--log-interval")) {
+		if (parse_seconds(val, &o->interval_ns))
+			return bad(opt, val, "seconds > 0");
+	} else if (!strcmp(opt, "--host")) {
+		if (o->nhosts == NR_MAX_HOSTS) {
+			nf_err("too many --host options (at most %d)", NR_MAX_HOSTS);
+			return -1;
+		}
+		if (nr_parse_prefix(val, &o->hosts[o->nhosts]))
+			return bad(opt, val, "an IPv4 or IPv6 address, optionally /PREFIX");
+		o->nhosts++;
+	} else { /* --port */
+		if (o->nports == NR_MAX_PORTS) {
+			nf_err("too many --port options (at most %d)", NR_MAX_PORTS);
+			return -1;
+		}
+		if (parse_u64(val, 65535, &v) || !v)
+			return bad(opt, val, "a port 1-65535");
+		o->ports[o->nports++] = (uint16_t)v;
+	}
+	return 0;
+}
+
+int nr_opts_parse(struct nr_opts *o, int argc, char **argv)
+{
+	defaults(o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			return 1;
+		if (take_flag(o, a))
+			continue;
+		const char *opt = match_value_opt(a, argc, argv, &i, &val);
+		if (!opt) {
+			nf_err("unknown option '%s' for netrace (try: nflux netrace --help)", a);
+			return -1;
+		}
+		if (!val) {
+			nf_err("%s needs a value", opt);
+			return -1;
+		}
+		if (take_value(o, opt, val))
+			return -1;
+	}
+	if (!o->ingress && !o->egress) {
+		nf_err("--disable-ingress and --disable-egress together leave nothing to log");
+		return -1;
+	}
+	if (!o->protos) {
+		nf_err("--disable-tcp, --disable-udp and --disable-icmp together leave nothing to log");
+		return -1;
+	}
+	return 0;
+}
