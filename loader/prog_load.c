@@ -140,6 +140,19 @@ static void log_tail(const char *log, char *out, size_t out_len)
 	out[n] = 0;
 }
 
+/* The whole log, a line per message (one message is capped in size). */
+static void debug_log(const char *name, const char *log)
+{
+	if (nf_log_level < NF_LOG_DEBUG)
+		return;
+	nf_debug("program %s: verifier log:", name);
+	for (const char *p = log; *p;) {
+		size_t n = strcspn(p, "\n");
+		nf_debug("  %.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 /* Load again with a verifier log, growing it on ENOSPC; report the tail. */
 static int load_with_log(union bpf_attr *a, const char *name, int err)
 {
@@ -164,7 +177,7 @@ static int load_with_log(union bpf_attr *a, const char *name, int err)
 	}
 	char tail[320] = "";
 	if (log) {
-		nf_debug("program %s: verifier log:\n%s", name, log);
+		debug_log(name, log);
 		log_tail(log, tail, sizeof(tail));
 	}
 	nf_seterr("program %s: %s%s%s%s", name, strerror(-err), nf_memlock_hint(err),

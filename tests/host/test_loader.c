@@ -5,6 +5,7 @@
 #include "t.h"
 #include "load.h"
 #include "log.h"
+#include "kern_util.h"
 #include "reader.h"
 #include <dirent.h>
 #include <errno.h>
@@ -214,6 +215,45 @@ static void test_globals(void)
 		uint32_t key = 0;
 		uint8_t zero[4096] = { 0 };
 		CHECK(nf_map_update(nf_bpf_map_fd(&b, ".rodata"), &key, zero, BPF_ANY) < 0);
+		struct bpf_map_info mi;
+		CHECK_EQ(nf_map_info(nf_bpf_map_fd(&b, ".rodata"), &mi), 0);
+		CHECK_EQ(mi.map_flags & (BPF_F_RDONLY_PROG | BPF_F_MMAPABLE),
+			 BPF_F_RDONLY_PROG | BPF_F_MMAPABLE);
+		CHECK_STR(mi.name, ".rodata");
+		nf_unload(&b);
+	}
+}
+
+/* ---- thin wrappers --------------------------------------------------- */
+
+static void test_wrappers(void)
+{
+	struct nf_bpf b;
+	T_CASE("wrappers: prog info, run-time stats, hash key walk and delete") {
+		REQUIRE(load_fixture(&b, "globals") == 0);
+		int prog = nf_bpf_prog_fd(&b, "run_globals");
+		int stats = nf_enable_stats();
+		CHECK(stats >= 0);
+		CHECK_EQ(run(&b, "run_globals"), 0);
+		struct bpf_prog_info pi;
+		CHECK_EQ(nf_prog_info(prog, &pi), 0);
+		CHECK_STR(pi.name, "run_globals");
+		CHECK_EQ(pi.type, BPF_PROG_TYPE_SCHED_CLS);
+		CHECK_EQ(pi.run_cnt, 1);
+		CHECK(pi.run_time_ns > 0);
+		if (stats >= 0)
+			close(stats);
+		int counts = nf_bpf_map_fd(&b, "counts");
+		uint32_t key, next;
+		CHECK_EQ(nf_map_next_key(counts, NULL, &next), 0);
+		CHECK_EQ(next, 7);
+		key = next;
+		CHECK_EQ(nf_map_next_key(counts, &key, &next), -ENOENT);
+		CHECK_EQ(nf_map_delete(counts, &key), 0);
+		CHECK_EQ(nf_map_next_key(counts, NULL, &next), -ENOENT);
+		struct bpf_map_info mi;
+		CHECK_EQ(nf_map_info(nf_bpf_map_fd(&b, "events"), &mi), 0);
+		CHECK_EQ(mi.max_entries, 4096 * 4);
 		nf_unload(&b);
 	}
 }
@@ -329,6 +369,7 @@ int main(void)
 		nf_log_level = NF_LOG_DEBUG;
 	test_probes();
 	test_globals();
+	test_wrappers();
 	test_core();
 	test_errors();
 	test_perf();
