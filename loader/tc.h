@@ -15,11 +15,18 @@ struct nf_tc_link {
 };
 
 /* Attach prog_fd. name is the filter name on the netlink path (keep the
- * "nflux" prefix so stale filters can be found). force_netlink skips tcx.
+ * "nflux" prefix so stale filters can be found; NULL = "nflux").
+ * tcx is used when nf_features()->tcx, unless force_netlink is set or the
+ * environment has NFLUX_FORCE_NETLINK=1 (non-empty, not "0"; the CLI passes
+ * it as force_netlink too, and every caller honours it through here).
  * 0 or -errno (nf_lasterr()). */
 int nf_tc_attach(struct nf_tc_link *l, int ifindex, enum nf_tc_dir dir, int prog_fd,
 		 const char *name, int force_netlink);
-/* Detach exactly what nf_tc_attach made. 0 or -errno. */
+/* Detach exactly what nf_tc_attach made: tcx closes the link; netlink
+ * deletes our filter (handle+prio+parent) and then the clsact only if we
+ * created it and no filter is left on either hook (so when two links share
+ * a clsact we made, detach the one that did not create it first). Calling
+ * it again, or on the link of a failed attach, is harmless. 0 or -errno. */
 int nf_tc_detach(struct nf_tc_link *l);
 /* Remove cls_bpf filters whose name starts with prefix on ifindex (both
  * directions). Returns the number removed, or -errno. */
