@@ -16,6 +16,8 @@ size_t nf_page_size(void);
 void *nf_sys_read_file(const char *path, size_t *len, int *err);
 /* Map info by fd (BPF_OBJ_GET_INFO_BY_FD). 0 or -errno. */
 int nf_map_info(int map_fd, struct bpf_map_info *info);
+/* Lift RLIMIT_MEMLOCK (needed before 5.11); a refusal is only logged. */
+void nf_raise_memlock(void);
 /* Close fd through nf_sys if it is >= 0. */
 void nf_close(int fd);
 

@@ -13,9 +13,12 @@ const char *nf_memlock_hint(int err)
 }
 
 /* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; newer ones to
- * the memory cgroup, so a refusal is harmless there. */
-static void raise_memlock(void)
+ * the memory cgroup, so a refusal is harmless there. Tried once. */
+void nf_raise_memlock(void)
 {
+	static int tried;
+	if (tried++)
+		return;
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	if (nf_sys->setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
 		nf_debug("setrlimit(RLIMIT_MEMLOCK): %s; continuing", strerror(errno));
@@ -95,8 +98,8 @@ int nf_load(struct nf_bpf *b, struct nf_obj *obj, const struct nf_load_opts *opt
 	memset(b, 0, sizeof(*b));
 	b->btf_fd = -1;
 	b->obj = *obj; /* shallow; becomes a move on success */
+	nf_raise_memlock();
 	const struct nf_features *f = nf_features();
-	raise_memlock();
 	b->map_fds = fd_array(obj->nmaps);
 	b->prog_fds = fd_array(obj->nprogs);
 	if (!b->map_fds || !b->prog_fds) {

@@ -227,6 +227,7 @@ const struct nf_features *nf_features(void)
 		return &cached;
 	struct nf_features *f = &cached;
 	memset(f, 0, sizeof(*f));
+	nf_raise_memlock();
 	f->ringbuf = ok_close(create_map(BPF_MAP_TYPE_RINGBUF, 0, 0, (uint32_t)nf_page_size(), 0));
 	f->mmapable = ok_close(create_map(BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_MMAPABLE));
 	f->global_data = probe_global_data();
