@@ -99,22 +99,22 @@ static int init_prog(struct nf_obj_ctx *c, struct nf_prog_spec *p, const Elf64_S
 static int collect_progs(struct nf_obj_ctx *c)
 {
 	struct nf_obj *o = c->obj;
+	uint32_t n = 0;
 
+	for (uint32_t i = 1; i < c->elf.nsyms; i++)
+		n += is_prog_sym(c, &c->elf.syms[i]);
+	if (n > NF_MAX_PROGS) {
+		nf_seterr("too many programs");
+		return -E2BIG;
+	}
+	/* Allocated once: prog->attach points into prog->sec. */
+	o->progs = calloc(n ? n : 1, sizeof(*o->progs));
+	if (!o->progs)
+		return -ENOMEM;
 	for (uint32_t i = 1; i < c->elf.nsyms; i++) {
 		const Elf64_Sym *s = &c->elf.syms[i];
-		if (!is_prog_sym(c, s))
-			continue;
-		if (o->nprogs >= NF_MAX_PROGS) {
-			nf_seterr("too many programs");
-			return -E2BIG;
-		}
-		struct nf_prog_spec *np = realloc(o->progs, (o->nprogs + 1) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		o->progs = np;
-		memset(&np[o->nprogs], 0, sizeof(*np));
-		int err = init_prog(c, &np[o->nprogs++], s);
-		if (err)
+		int err;
+		if (is_prog_sym(c, s) && (err = init_prog(c, &o->progs[o->nprogs++], s)))
 			return err;
 	}
 	return 0;
