@@ -33,6 +33,9 @@ if [ "$mode" = all ] || [ "$mode" = unit ]; then
 	for t in "$B"/asan/unit/test_*; do
 		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1 run_one "asan/$(basename "$t")" "$t"
 	done
+	for t in tests/unit/test_*.sh; do
+		[ -f "$t" ] && run_one "unit/$(basename "$t" .sh)" sh "$t"
+	done
 fi
 
 if [ "$mode" = all ] || [ "$mode" = host ]; then
