@@ -26,6 +26,13 @@
 
 #define IPV6_EXT_MAX 8
 
+/* Wake the reader only once this much is waiting: a wakeup per record costs
+ * an interrupt (a VM exit under virtualisation) on every packet. Userspace
+ * polls with a short timeout, so sparse events still appear promptly. */
+#define NR_WAKEUP_BYTES (256 * 1024)
+
+static __u64 (*nr_ringbuf_query)(void *ringbuf, __u64 flags) = (void *)BPF_FUNC_ringbuf_query;
+
 volatile const struct nr_config nr_cfg = {
 	.interval_ns = 5000000000ULL,
 	.flags = NR_C_TCP | NR_C_UDP | NR_C_ICMP | NR_C_OTHER,
@@ -318,6 +325,13 @@ static __always_inline __u32 capture_len(struct __sk_buff *skb, __u32 max)
 	return cap;
 }
 
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (nr_ringbuf_query(&nr_ring, BPF_RB_AVAIL_DATA) >= NR_WAKEUP_BYTES)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void emit(struct __sk_buff *skb, struct nr_event *ev, struct nr_counters *c)
 {
 	__u32 flags = nr_cfg.flags;
@@ -329,7 +343,7 @@ static __always_inline void emit(struct __sk_buff *skb, struct nr_event *ev, str
 		err = bpf_perf_event_output(skb, &nr_perf, BPF_F_CURRENT_CPU | (cap << 32), ev,
 					    sizeof(*ev));
 	} else if (!(flags & NR_C_CAPTURE)) {
-		err = bpf_ringbuf_output(&nr_ring, ev, sizeof(*ev), 0);
+		err = bpf_ringbuf_output(&nr_ring, ev, sizeof(*ev), wakeup_flags());
 	} else {
 		__u32 cpu = bpf_get_smp_processor_id();
 		struct nr_scratch *s = bpf_map_lookup_elem(&nr_scratch, &cpu);
@@ -343,7 +357,7 @@ static __always_inline void emit(struct __sk_buff *skb, struct nr_event *ev, str
 				cap = 0;
 			ev->cap_len = cap;
 			s->ev = *ev;
-			err = bpf_ringbuf_output(&nr_ring, s, sizeof(*ev) + cap, 0);
+			err = bpf_ringbuf_output(&nr_ring, s, sizeof(*ev) + cap, wakeup_flags());
 		}
 	}
 	if (err < 0 && c)

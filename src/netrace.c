@@ -14,7 +14,7 @@
 #include "reader.h"
 #include "sys.h"
 
-#define POLL_MS 100
+#define POLL_MS 50
 #define FLUSH_NS 200000000ULL       /* flush output at least this often */
 #define CLOCK_REFRESH_NS 1000000000ULL
 
