@@ -14,15 +14,20 @@ static int tc_fail(struct nl_sock *s, int r, const char *what, int ifindex)
 	return r;
 }
 
-/* 1 if we created the clsact, 0 if it existed, or -errno. */
-static int clsact_ensure(struct nl_sock *s, int ifindex)
+static int clsact_op(struct nl_sock *s, uint16_t type, int ifindex)
 {
 	unsigned char buf[TC_MSG_BUF];
 	struct nl_msg m;
-	int r = tc_msg_clsact(&m, buf, sizeof(buf), RTM_NEWQDISC, ifindex);
+	int r = tc_msg_clsact(&m, buf, sizeof(buf), type, ifindex);
 
-	if (r == 0)
-		r = nl_request(s, &m, NULL, NULL);
+	return r < 0 ? r : nl_request(s, &m, NULL, NULL);
+}
+
+/* 1 if we created the clsact, 0 if it existed, or -errno. */
+static int clsact_ensure(struct nl_sock *s, int ifindex)
+{
+	int r = clsact_op(s, RTM_NEWQDISC, ifindex);
+
 	if (r == -EEXIST)
 		return 0;
 	return r < 0 ? tc_fail(s, r, "add clsact qdisc", ifindex) : 1;
@@ -30,12 +35,8 @@ static int clsact_ensure(struct nl_sock *s, int ifindex)
 
 static int clsact_delete(struct nl_sock *s, int ifindex)
 {
-	unsigned char buf[TC_MSG_BUF];
-	struct nl_msg m;
-	int r = tc_msg_clsact(&m, buf, sizeof(buf), RTM_DELQDISC, ifindex);
+	int r = clsact_op(s, RTM_DELQDISC, ifindex);
 
-	if (r == 0)
-		r = nl_request(s, &m, NULL, NULL);
 	return r < 0 ? tc_fail(s, r, "delete clsact qdisc", ifindex) : 0;
 }
 
