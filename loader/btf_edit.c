@@ -38,12 +38,14 @@ static int rebuild(struct nf_btf *b, size_t at, const void *ins, size_t ins_len,
 	p += sizeof(h);
 	memcpy(p, types, at);
 	p += at;
-	memcpy(p, ins, ins_len);
+	if (ins_len)
+		memcpy(p, ins, ins_len);
 	p += ins_len;
 	memcpy(p, types + at, b->hdr->type_len - at);
 	p += b->hdr->type_len - at;
 	memcpy(p, b->strs, b->str_len);
-	memcpy(p + b->str_len, str, str_add);
+	if (str_add)
+		memcpy(p + b->str_len, str, str_add);
 	free(b->data);
 	b->data = nd;
 	b->len = len;

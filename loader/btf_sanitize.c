@@ -45,12 +45,13 @@ static int fill_empty_datasecs(struct nf_btf *b)
 				return var;
 		}
 		struct btf_var_secinfo vs = { (uint32_t)var, 0, 1 };
-		int err = nf_btf_insert_at(b, id, sizeof(struct btf_type), &vs, sizeof(vs));
-		if (err)
-			return err;
+		/* vlen first: the re-index after the insert must see the entry. */
 		t = nf_btf_type_mut(b, id);
 		t->info = INFO(BTF_KIND_DATASEC, 1);
 		t->size = t->size ? t->size : 1;
+		int err = nf_btf_insert_at(b, id, sizeof(struct btf_type), &vs, sizeof(vs));
+		if (err)
+			return err;
 	}
 	return 0;
 }
