@@ -13,13 +13,15 @@ static const char send_usage[] =
 	"usage: nftool send udp|tcp|icmp --src ADDR --dst ADDR [--sport N] [--dport N]\n"
 	"       [--count N] [--rate PPS] [--size BYTES] [--ttl N] [--flags SAFPRUEC]\n"
 	"       [--seq N] [--ack N] [--type N] [--code N] [--id N]\n"
-	"       [--ipopt nop|rr] [--frag] [--hbh] [--dstopt] [--dev IFACE]\n";
+	"       [--ipopt nop|rr] [--frag] [--hbh] [--dstopt] [--dev IFACE [--vlan ID]]\n"
+	"--vlan sends Ethernet frames with an inline 802.1Q tag (to broadcast) on --dev.\n";
 
 struct send_opts {
 	struct pkt_spec spec;
 	unsigned long count, rate;
 	const char *dev;
 	int has_type;
+	unsigned long vlan;        /* 0: IP raw socket; else tagged frames */
 };
 
 static int parse_flags(const char *s, uint8_t *out)
@@ -57,7 +59,7 @@ static int parse_number_opt(const char *name, const char *val, struct send_opts 
 		{ "--sport", 65535, 0 }, { "--dport", 65535, 0 }, { "--count", 100000000, 0 },
 		{ "--rate", 100000000, 0 }, { "--size", PKT_MAX - 100, 0 }, { "--ttl", 255, 0 },
 		{ "--seq", 0xffffffffUL, 0 }, { "--ack", 0xffffffffUL, 0 }, { "--type", 255, 0 },
-		{ "--code", 255, 0 }, { "--id", 0xffffffffUL, 0 },
+		{ "--code", 255, 0 }, { "--id", 0xffffffffUL, 0 }, { "--vlan", 4095, 0 },
 	};
 	size_t i;
 
@@ -79,7 +81,8 @@ static int parse_number_opt(const char *name, const char *val, struct send_opts 
 	case 7: o->spec.ack = (uint32_t)t[i].v; break;
 	case 8: o->spec.icmp_type = (uint8_t)t[i].v; o->has_type = 1; break;
 	case 9: o->spec.icmp_code = (uint8_t)t[i].v; break;
-	default: o->spec.ip_id = (uint32_t)t[i].v; break;
+	case 10: o->spec.ip_id = (uint32_t)t[i].v; break;
+	default: o->vlan = t[i].v; break;
 	}
 	return 0;
 }
@@ -146,13 +149,21 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		return tool_err("send: --src and --dst are required");
 	if (o->spec.family == AF_INET6 && o->spec.proto == IPPROTO_ICMP)
 		o->spec.proto = IPPROTO_ICMPV6;
+	if (o->vlan && !o->dev)
+		return tool_err("send: --vlan needs --dev");
 	if (!o->has_type)
 		o->spec.icmp_type = o->spec.family == AF_INET ? 8 : 128;    /* echo request */
 	return 0;
 }
 
-static int open_raw(const struct send_opts *o)
+static int open_raw(const struct send_opts *o, struct l2_target *l2)
 {
+	if (o->vlan) {
+		memset(l2, 0, sizeof(*l2));
+		memset(l2->dst_mac, 0xff, sizeof(l2->dst_mac));
+		l2->vlan = (uint16_t)o->vlan;
+		return l2_open(o->dev, l2);
+	}
 	int fd = socket(o->spec.family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 
 	if (fd < 0)
@@ -165,11 +176,31 @@ static int open_raw(const struct send_opts *o)
 	return fd;
 }
 
+/* Where and how packets go: an IP raw socket, or tagged frames. */
+struct send_target {
+	int fd;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct l2_target l2;
+	int tagged;
+};
+
 /* Send one packet; a full queue (ENOBUFS) is waited out, not skipped. */
-static int send_one(int fd, const void *p, size_t len, const struct sockaddr_storage *ss, socklen_t sl)
+static int send_one(const struct send_target *t, const unsigned char *ip, size_t len)
 {
+	unsigned char frame[PKT_MAX + L2_HDR];
+	const void *p = ip;
+	const struct sockaddr *to = (const struct sockaddr *)&t->ss;
+	socklen_t tl = t->sl;
+
+	if (t->tagged) {
+		len = l2_frame(&t->l2, ip, len, frame);
+		p = frame;
+		to = (const struct sockaddr *)&t->l2.sll;
+		tl = sizeof(t->l2.sll);
+	}
 	for (int tries = 0; tries < 10000; tries++) {
-		if (sendto(fd, p, len, 0, (const struct sockaddr *)ss, sl) == (ssize_t)len)
+		if (sendto(t->fd, p, len, 0, to, tl) == (ssize_t)len)
 			return 0;
 		if (errno != ENOBUFS && errno != EAGAIN)
 			return tool_err("sendto: %s", strerror(errno));
@@ -196,7 +227,7 @@ int cmd_send(int argc, char **argv)
 	struct send_opts o;
 	unsigned char b0[PKT_MAX], b1[PKT_MAX], *out[2] = { b0, b1 };
 	size_t len[2];
-	struct sockaddr_storage ss;
+	struct send_target t;
 	struct tool_addr dst;
 	unsigned long sent = 0;
 
@@ -204,10 +235,10 @@ int cmd_send(int argc, char **argv)
 		return 2;
 	dst.family = o.spec.family;
 	memcpy(dst.a, o.spec.dst, 16);
-	socklen_t sl = tool_sockaddr(&dst, 0, &ss);
-	int fd = open_raw(&o);
-
-	if (fd < 0)
+	t.sl = tool_sockaddr(&dst, 0, &t.ss);
+	t.tagged = o.vlan != 0;
+	t.fd = open_raw(&o, &t.l2);
+	if (t.fd < 0)
 		return 1;
 	double start = tool_now();
 
@@ -219,10 +250,10 @@ int cmd_send(int argc, char **argv)
 			break;
 		}
 		pace(start, sent, o.rate);
-		if (send_one(fd, out[0], len[0], &ss, sl) || (n == 2 && send_one(fd, out[1], len[1], &ss, sl)))
+		if (send_one(&t, out[0], len[0]) || (n == 2 && send_one(&t, out[1], len[1])))
 			break;
 	}
-	close(fd);
+	close(t.fd);
 	printf("sent %lu\n", sent);
 	return sent == o.count ? 0 : 1;
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 struct tcp_opts {
-	struct tool_addr dst;
+	struct tool_addr dst, src;      /* src.family 0: the kernel chooses */
 	unsigned long port, sport, size, timeout;
 };
 
@@ -25,19 +25,21 @@ static int parse_tcp(int argc, char **argv, struct tcp_opts *o, int client)
 
 		if (!v)
 			return -1;
-		if (client && !strcmp(a, "--dst")) {
-			if (tool_parse_addr(v, &o->dst))
+		if (client && (!strcmp(a, "--dst") || !strcmp(a, "--src"))) {
+			if (tool_parse_addr(v, a[2] == 'd' ? &o->dst : &o->src))
 				return -1;
 			continue;
 		}
 		if (!dst)
 			return tool_err("usage: nftool tcp-server --port N [--timeout S] | "
-					"tcp-client --dst ADDR --port N [--sport N] [--size BYTES] [--timeout S]");
+					"tcp-client --dst ADDR --port N [--src ADDR] [--sport N] [--size BYTES] [--timeout S]");
 		if (tool_parse_num(a, v, dst == &o->size ? 1 << 20 : dst == &o->timeout ? 3600 : 65535, dst))
 			return -1;
 	}
 	if (!o->port || (client && !o->dst.family))
 		return tool_err("tcp: --port%s required", client ? " and --dst are" : " is");
+	if (o->src.family && o->src.family != o->dst.family)
+		return tool_err("tcp: --src and --dst must be of one family");
 	return 0;
 }
 
@@ -116,10 +118,11 @@ static int connect_from(const struct tcp_opts *o)
 		return tool_err("socket: %s", strerror(errno));
 	set_timeout(fd, o->timeout);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (o->sport) {
-		struct tool_addr any = { o->dst.family, { 0 } };
+	if (o->sport || o->src.family) {
+		struct tool_addr from = o->src;
 
-		if (bind(fd, (struct sockaddr *)&ss, tool_sockaddr(&any, (uint16_t)o->sport, &ss))) {
+		from.family = o->dst.family;
+		if (bind(fd, (struct sockaddr *)&ss, tool_sockaddr(&from, (uint16_t)o->sport, &ss))) {
 			tool_err("bind port %lu: %s", o->sport, strerror(errno));
 			close(fd);
 			return -1;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <linux/if_packet.h>
 
 int cmd_send(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
@@ -35,5 +36,17 @@ double tool_now(void);
 /* A dual-stack socket of type bound to [::]:port; fd, or -1 (printed). */
 int tool_listen_any(int type, uint16_t port);
 int tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A tagged-frame destination for nftool send --vlan (l2.c). */
+struct l2_target {
+	struct sockaddr_ll sll;
+	unsigned char src_mac[6], dst_mac[6];   /* dst: broadcast by default */
+	uint16_t vlan;
+};
+/* AF_PACKET socket on dev (fills sll and src_mac); fd or -1. */
+int l2_open(const char *dev, struct l2_target *t);
+size_t l2_frame(const struct l2_target *t, const unsigned char *ip, size_t len,
+		unsigned char *out);
+#define L2_HDR 18                   /* Ethernet + 802.1Q */
 
 #endif

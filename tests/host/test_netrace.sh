@@ -1,0 +1,465 @@
+#!/bin/sh
+# nflux netrace end to end: known traffic between two network namespaces
+# joined by a veth pair, nflux on ns1's end (vA); every case asserts the
+# exact events. Runs each case on the tcx path and on the forced netlink
+# path (result names "tcx/..." and "netlink/...").
+#
+# Env: NFLUX, NFTOOL (binaries), NF_MODES (default "tcx netlink"),
+# NF_CASES (default: all; e.g. "basic ratelimit cleanup").
+. "$(dirname "$0")/lib.sh"
+
+NF_MODES=${NF_MODES:-tcx netlink}
+NF_CASES=${NF_CASES:-basic errors disable ratelimit filters integrity pcapng count cleanup}
+BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
+OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
+UDP_KEYS=$BASE_KEYS,sport,dport
+TCP_KEYS=$UDP_KEYS,tcp_flags
+ICMP_KEYS=$BASE_KEYS,icmp_type,icmp_code
+
+unset NFLUX_FORCE_NETLINK
+trap 'nf_teardown' EXIT
+trap 'nf_teardown; exit 1' INT TERM
+
+# ---- assertion shorthands ------------------------------------------------
+
+# want NAME N TOKEN...: exactly N events of $NF_OUT match.
+want() {
+	_name=$1 _n=$2
+	shift 2
+	nf_expect "$_name" "$(nf_count "$NF_OUT" "$@")" "$_n" "events matching '$*'"
+}
+# want_min NAME N TOKEN...: at least N.
+want_min() {
+	_name=$1 _n=$2
+	shift 2
+	_c=$(nf_count "$NF_OUT" "$@")
+	if [ "$_c" -ge "$_n" ]; then nf_pass "$_name"; else
+		nf_fail "$_name" "$_c events matching '$*', want at least $_n"; fi
+}
+# keys NAME REQUIRED TOKEN...: matching events (at least one) have exactly
+# the keys REQUIRED (+ optional ones).
+keys() {
+	_name=$1 _req=$2
+	shift 2
+	_n=$(nf_count "$NF_OUT" "$@")
+	_b=$(nf_keys_bad "$NF_OUT" "$_req" "$OPT_KEYS" "$@")
+	if [ "$_n" -gt 0 ] && [ "$_b" = 0 ]; then nf_pass "$_name"; else
+		nf_fail "$_name" "$_b of $_n events matching '$*' have other keys than $_req ($(cat "$NF_TMP/badkeys" 2>/dev/null))"; fi
+}
+
+# start_attached CASE NDIRS ARGS...: start nflux and wait for its programs;
+# 1 (with a FAIL line) if it never attached.
+start_attached() {
+	_case=$1 _dirs=$2
+	shift 2
+	nf_start "$@"
+	if nf_wait_attached "$_dirs"; then return 0; fi
+	nf_fail "$_case/attach" "$NF_WHY"
+	nf_stop KILL
+	return 1
+}
+
+# stop_ok CASE: SIGINT, then assert a clean exit with status 0.
+stop_ok() {
+	nf_stop INT
+	if [ "$NF_STOP_OK" = 1 ] && [ "$NF_RC" = 0 ]; then nf_pass "$1/exit_on_sigint"; else
+		nf_fail "$1/exit_on_sigint" "exited=$NF_STOP_OK status=$NF_RC: $(nf_err_tail)"; fi
+}
+
+# ---- basic: every protocol and header variant in one run -----------------
+
+basic_traffic() {
+	nf_tcp_conn "$NS1" "$NS2" $A4 6001 41001 100 $B4 || echo "tcp4 connection failed" >&2
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4001 --dport 5001 --count 3 --size 64
+	nf_send 1 udp --src $A4 --dst $B4 --sport 5001 --dport 4001 --count 2 --size 32 --ttl 17
+	nf_send 1 icmp --src $A4 --dst $B4 --count 2 --size 56
+	nf_send 2 udp --src $B6 --dst $A6 --sport 4002 --dport 5002 --count 2 --size 64
+	nf_tcp_conn "$NS1" "$NS2" $A6 6002 41002 200 $B6 || echo "tcp6 connection failed" >&2
+	nf_send 1 icmp --src $A6 --dst $B6 --count 2 --size 56
+	nf_send 2 udp --src $B6 --dst $A6 --sport 4003 --dport 5003 --hbh --size 64
+	nf_send 2 tcp --src $B6 --dst $A6 --sport 4004 --dport 5004 --flags S --hbh --size 0
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4005 --dport 5005 --ipopt nop --size 64
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4006 --dport 5006 --ipopt rr --size 64
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4007 --dport 5007 --frag --size 64
+	nf_send 2 udp --src $B6 --dst $A6 --sport 4008 --dport 5008 --frag --size 64
+	nf_send 2 udp --src $B6 --dst $A6 --sport 4009 --dport 5009 --hbh --dstopt --size 64
+	# tagged frames: the tag is inline on the wire; ingress untags into skb
+	nf_send 2 udp --src $VB4 --dst $VA4 --sport 4010 --dport 5010 --count 2 --size 64 --dev vB --vlan 10
+	nf_send 1 udp --src $VA4 --dst $VB4 --sport 5011 --dport 4011 --count 2 --size 64 --dev vA --vlan 10
+	if [ "$NF_HAVE_VLAN" = 1 ]; then
+		nf_send 2 udp --src $VB4 --dst $VA4 --sport 4012 --dport 5012 --count 2 --size 64
+		nf_send 1 udp --src $VA4 --dst $VB4 --sport 5013 --dport 4013 --count 2 --size 64
+	fi
+}
+
+# tcp_checks NAME FAMILY CLIENT SERVER CPORT SPORT SIZE
+tcp_checks() {
+	_ti="dir=ingress family=$2 proto=tcp src=$3 dst=$4 sport=$5 dport=$6"
+	_to="dir=egress family=$2 proto=tcp src=$4 dst=$3 sport=$6 dport=$5"
+	want "$1/syn_in" 1 $_ti tcp_flags=SYN
+	want "$1/synack_out" 1 $_to tcp_flags=SYN,ACK
+	want_min "$1/ack_in" 1 $_ti tcp_flags=ACK
+	want_min "$1/data_in_psh_ack" 1 $_ti tcp_flags=PSH,ACK
+	want_min "$1/fin_in" 1 $_ti tcp_flags~FIN
+	want_min "$1/fin_out" 1 $_to tcp_flags~FIN
+	want "$1/no_rst" 0 proto=tcp sport=$5 tcp_flags~RST
+	keys "$1/keys" $TCP_KEYS proto=tcp sport=$5
+	keys "$1/keys_out" $TCP_KEYS proto=tcp dport=$5
+	want "$1/ttl_in" 0 proto=tcp sport=$5 ttl!=64
+	want "$1/ttl_out" 0 proto=tcp dport=$5 ttl!=64
+	# IP length of the data segment: size + IP + TCP header (+ timestamps)
+	_hl=20
+	[ "$2" = ipv6 ] && _hl=40
+	_len=$(nf_values "$NF_OUT" len $_ti tcp_flags=PSH,ACK | head -n 1)
+	case $((${_len:-0} - $7 - _hl)) in
+	20 | 32) nf_pass "$1/data_len" ;;
+	*) nf_fail "$1/data_len" "len ${_len:-none} for $7 data bytes" ;;
+	esac
+}
+
+basic_checks() {
+	nf_expect basic/json_lines "$(nf_count "$NF_OUT" _bad)" 0 "non-JSON lines"
+	want basic/iface 0 iface!=vA
+	want basic/ifindex 0 ifindex!=$NF_IFINDEX
+	nf_check basic/ts "bad or far-off ts: $(ts_bad | head -n 1)" ts_all_ok
+	tcp_checks tcp4 ipv4 $B4 $A4 41001 6001 100
+	tcp_checks tcp6 ipv6 $B6 $A6 41002 6002 200
+	_bu="family=ipv4 proto=udp"
+	want udp4/in 3 dir=ingress $_bu src=$B4 dst=$A4 sport=4001 dport=5001 len=92 ttl=64
+	want udp4/out 2 dir=egress $_bu src=$A4 dst=$B4 sport=5001 dport=4001 len=60 ttl=17
+	want udp4/one_direction_each 0 $_bu sport=4001 dir=egress
+	keys udp4/keys $UDP_KEYS $_bu sport=4001
+	_bc="family=ipv4 proto=icmp icmp_code=0 len=84"
+	want icmp4/echo_request_out 2 dir=egress $_bc src=$A4 dst=$B4 icmp_type=8 ttl=64
+	want icmp4/echo_reply_in 2 dir=ingress $_bc src=$B4 dst=$A4 icmp_type=0 ttl=64
+	keys icmp4/keys $ICMP_KEYS proto=icmp icmp_type=8
+	want icmp4/no_ports 0 proto=icmp sport
+	want udp6/in 2 dir=ingress family=ipv6 proto=udp src=$B6 dst=$A6 sport=4002 dport=5002 len=112 ttl=64
+	keys udp6/keys $UDP_KEYS family=ipv6 sport=4002
+	_bc="family=ipv6 proto=icmpv6 icmp_code=0 len=104"
+	want icmp6/echo_request_out 2 dir=egress $_bc src=$A6 dst=$B6 icmp_type=128
+	want icmp6/echo_reply_in 2 dir=ingress $_bc src=$B6 dst=$A6 icmp_type=129
+	keys icmp6/keys $ICMP_KEYS proto=icmpv6 icmp_type=128
+	want ipv6_hbh/udp 1 dir=ingress family=ipv6 proto=udp src=$B6 dst=$A6 sport=4003 dport=5003 len=120
+	want ipv6_hbh/tcp_syn 1 dir=ingress family=ipv6 proto=tcp sport=4004 dport=5004 tcp_flags=SYN len=68
+	want ipv6_hbh/tcp_rst_reply 1 dir=egress family=ipv6 proto=tcp sport=5004 dport=4004 tcp_flags=RST,ACK
+	want ipv6_dstopt/udp 1 dir=ingress family=ipv6 proto=udp sport=4009 dport=5009 len=128
+	want ipv4_opts/nop 1 dir=ingress family=ipv4 proto=udp src=$B4 sport=4005 dport=5005 len=100
+	want ipv4_opts/record_route 1 dir=ingress family=ipv4 proto=udp src=$B4 sport=4006 dport=5006 len=104
+	want ipv4_frag/first 1 dir=ingress family=ipv4 proto=udp src=$B4 dst=$A4 sport=4007 dport=5007 len=60
+	want ipv4_frag/second_no_ports 1 dir=ingress family=ipv4 proto=udp src=$B4 dst=$A4 !sport !dport len=52
+	keys ipv4_frag/keys $BASE_KEYS family=ipv4 proto=udp !sport
+	want ipv6_frag/first 1 dir=ingress family=ipv6 proto=udp src=$B6 dst=$A6 sport=4008 dport=5008 len=88
+	want ipv6_frag/second_no_ports 1 dir=ingress family=ipv6 proto=udp src=$B6 dst=$A6 !sport !dport len=80
+	_bv="iface=vA vlan=10 family=ipv4 proto=udp len=92"
+	want vlan/in_tagged_frame 2 dir=ingress $_bv src=$VB4 dst=$VA4 sport=4010 dport=5010
+	want vlan/out_tagged_frame 2 dir=egress $_bv src=$VA4 dst=$VB4 sport=5011 dport=4011
+	if [ "$NF_HAVE_VLAN" = 1 ]; then
+		want vlan/in_vlan_device 2 dir=ingress $_bv src=$VB4 dst=$VA4 sport=4012 dport=5012
+		want vlan/out_vlan_device 2 dir=egress $_bv src=$VA4 dst=$VB4 sport=5013 dport=4013
+	else
+		nf_skip vlan/vlan_device "no 802.1Q in this kernel (vA.10 cannot be made; load 8021q)"
+	fi
+	want vlan/untagged_have_none 0 src=$B4 vlan
+}
+
+# All ts: RFC 3339 UTC with microseconds, within 2 minutes of now.
+ts_bad() {
+	nf_values "$NF_OUT" ts | awk -v now="$(date -u +%s)" '
+	function days(y, m, d) { if (m <= 2) { y--; m += 12 }
+		return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + int((153 * (m - 3) + 2) / 5) + d - 719469 }
+	{
+		if ($0 !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9][0-9][0-9][0-9][0-9][0-9]Z$/) { print; next }
+		t = days(substr($0, 1, 4) + 0, substr($0, 6, 2) + 0, substr($0, 9, 2) + 0) * 86400 + \
+		    substr($0, 12, 2) * 3600 + substr($0, 15, 2) * 60 + substr($0, 18, 2)
+		if (t - now > 120 || now - t > 120) print $0 " (now " now ")"
+	}'
+}
+ts_all_ok() { [ -z "$(ts_bad)" ] && [ "$(nf_count "$NF_OUT" ts)" -gt 0 ]; }
+
+stats_checks() { # CASE: the exit statistics agree with the output
+	_w=$(nf_stat written) _s=$(nf_stat seen) _l=$(nf_stat lost) _p=$(nf_stat suppress)
+	_lines=$(wc -l <"$NF_OUT" | tr -d ' ')
+	if [ -z "$_w" ] || [ -z "$_s" ] || [ -z "$_l" ] || [ -z "$_p" ]; then
+		nf_fail "$1/exit_stats" "written/seen/lost/suppressed not all on stderr: $(nf_err_tail)"
+		return
+	fi
+	nf_expect "$1/stats_written" "$_w" "$_lines" "events written"
+	nf_check "$1/stats_seen" "seen $_s < written $_w" [ "$_s" -ge "$_w" ]
+	nf_expect "$1/stats_lost" "$_l" 0 "lost"
+}
+
+case_basic() {
+	start_attached basic 2 || return
+	nf_check basic/attach_path "$NF_MODE path not taken: $(nf_attached_where)" attach_path_ok
+	basic_traffic
+	stop_ok basic
+	basic_checks
+	stats_checks basic
+	nf_expect basic/stats_suppressed "$(nf_stat suppress)" 0 "suppressed (full log)"
+}
+
+# tcx mode: tcx programs and no filter; netlink: "nflux*" filters, no tcx.
+nf_attached_where() { echo "tcx=$(in1 "$NFTOOL" tcx vA 2>/dev/null | wc -l) filters=$(in1 "$NFTOOL" filters vA | wc -l)"; }
+attach_path_ok() {
+	_t=$(in1 "$NFTOOL" tcx vA 2>/dev/null | wc -l)
+	_f=$(in1 "$NFTOOL" filters vA | awk '$10 ~ /^nflux/' | wc -l)
+	if [ "$NF_MODE" = tcx ]; then [ "$_t" -eq 2 ] && [ "$_f" -eq 0 ]; else [ "$_t" -eq 0 ] && [ "$_f" -eq 2 ]; fi
+}
+
+# ---- command line errors -------------------------------------------------
+
+# bad_args NAME WORD ARGS...: exit 1, one stderr line (naming WORD), no events.
+bad_args() {
+	_name=$1 _word=$2
+	shift 2
+	nf_run_sync 10 "$@"
+	_el=$(grep -c . "$NF_ERR")
+	if [ "$NF_RC" = 1 ] && [ "$_el" = 1 ] && grep -q -- "$_word" "$NF_ERR" && [ ! -s "$NF_OUT" ]; then
+		nf_pass "$_name"
+	else
+		nf_fail "$_name" "status $NF_RC, $_el stderr lines (want 1 naming '$_word'): $(nf_err_tail)"
+	fi
+}
+
+case_errors() {
+	bad_args errors/both_directions_disabled disable -i vA --disable-ingress --disable-egress
+	bad_args errors/all_protocols_disabled disable -i vA --disable-tcp --disable-udp --disable-icmp
+	bad_args errors/unknown_interface nosuch0 -i nosuch0
+}
+
+# ---- each --disable-* flag -----------------------------------------------
+
+disable_traffic() {
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4101 --dport 5101 --count 2
+	nf_send 1 udp --src $A4 --dst $B4 --sport 5102 --dport 4102 --count 2
+	nf_send 2 tcp --src $B4 --dst $A4 --sport 4103 --dport 5103 --flags S
+	nf_send 1 icmp --src $A4 --dst $B4
+	nf_send 1 icmp --src $A6 --dst $B6
+}
+
+case_disable() {
+	for _what in ingress egress tcp udp icmp; do
+		_d=2
+		case $_what in ingress | egress) _d=1 ;; esac
+		start_attached "disable_$_what" $_d --disable-$_what || continue
+		disable_traffic
+		stop_ok "disable_$_what"
+		# probe: name, enabled unless the flag names its dir or proto
+		for _p in "udp_in:ingress:udp:sport=4101" "udp_out:egress:udp:sport=5102" \
+			"tcp_syn_in:ingress:tcp:sport=4103" "tcp_rst_out:egress:tcp:dport=4103" \
+			"icmp_req_out:egress:icmp:icmp_type=8" "icmp_reply_in:ingress:icmp:icmp_type=0" \
+			"icmp6_req_out:egress:icmpv6:icmp_type=128" "icmp6_reply_in:ingress:icmpv6:icmp_type=129"; do
+			_n=${_p%%:*} _r=${_p#*:}
+			_dir=${_r%%:*} _r=${_r#*:}
+			_pr=${_r%%:*} _tok=${_r#*:}
+			_on=1
+			[ "$_dir" = "$_what" ] && _on=0
+			[ "${_pr%v6}" = "$_what" ] && _on=0
+			want "disable_$_what/$_n" $_on dir=$_dir proto=$_pr $_tok
+		done
+		case $_what in
+		ingress | egress) want "disable_$_what/none_$_what" 0 dir=$_what ;;
+		icmp) want disable_icmp/no_icmp_at_all 0 proto=icmp
+			want disable_icmp/no_icmpv6_at_all 0 proto=icmpv6 ;;
+		*) want "disable_$_what/none_$_what" 0 proto=$_what ;;
+		esac
+	done
+}
+
+# ---- rate limit ------------------------------------------------------------
+
+case_ratelimit() {
+	start_attached ratelimit 2 --disable-full-log --log-interval 2 || return
+	_f="dir=ingress proto=udp src=$B4 dst=$A4 sport=4200 dport=5200"
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4200 --dport 5200 --count 1000 --size 64
+	sleep 2.5
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4200 --dport 5200 --count 500 --size 64
+	sleep 0.2
+	stop_ok ratelimit
+	want ratelimit/events_for_flow 2 $_f
+	want ratelimit/first_burst_once 1 $_f !suppressed_packets
+	want ratelimit/second_burst_suppressed 1 $_f suppressed_packets=999 suppressed_bytes=$((999 * 92))
+	want ratelimit/not_egress 0 proto=udp sport=4200 dir=egress
+	_p=$(nf_stat suppress)
+	nf_check ratelimit/stats_suppressed "suppressed '${_p}' < 1498 (999 + 499 held back)" \
+		[ "${_p:-0}" -ge 1498 ]
+}
+
+# ---- --host / --port filters ---------------------------------------------
+
+filter_traffic() {
+	for _s in 10.77.0.2 10.77.0.3 10.77.0.66; do
+		for _p in 5301 5302 5303; do nf_send 2 udp --src $_s --dst $A4 --sport 4300 --dport $_p; done
+	done
+	for _s in fd77::2 fd77::3 fd77::1:5; do
+		for _p in 5301 5302; do nf_send 2 udp --src $_s --dst $A6 --sport 4300 --dport $_p; done
+	done
+}
+
+# filter_case NAME WANT_TOTAL ARGS... -- TOKEN=N...: total UDP events and
+# per-token counts.
+filter_case() {
+	_name=$1 _total=$2
+	shift 2
+	_args=
+	while [ "$1" != -- ]; do _args="$_args $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	start_attached "$_name" 2 $_args || return
+	filter_traffic
+	stop_ok "$_name"
+	want "$_name/udp_total" "$_total" proto=udp sport=4300
+	for _t in "$@"; do want "$_name/${_t%:*}" "${_t##*:}" proto=udp sport=4300 "${_t%:*}"; done
+}
+
+case_filters() {
+	filter_case filter_host "5" --host 10.77.0.3 --host fd77::3 -- src=10.77.0.3:3 src=fd77::3:2
+	filter_case filter_prefix 5 --host 10.77.0.64/26 --host fd77::1:0/112 -- \
+		src=10.77.0.66:3 src=fd77::1:5:2
+	filter_case filter_two_ports 9 --port 5301 --port 5303 -- dport=5301:6 dport=5303:3 dport=5302:0
+	filter_case filter_host_and_port 1 --host 10.77.0.3 --port 5301 -- src=10.77.0.3:1 dport=5301:1
+}
+
+# ---- traffic integrity -----------------------------------------------------
+
+case_integrity() {
+	start_attached integrity 2 || return
+	_sink=$NF_TMP/sink
+	ip netns exec "$NS1" "$NFTOOL" sink --port 5400 --count 10000 --timeout 30 >"$_sink" 2>&1 &
+	_sp=$!
+	nf_bg_add $_sp
+	nf_wait_file "$_sink" listening 5
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4400 --dport 5400 --count 10000 --size 64
+	wait $_sp
+	nf_expect integrity/all_delivered "$(sed -n 's/^received //p' "$_sink")" 10000 "datagrams received"
+	stop_ok integrity
+	_ev=$(nf_count "$NF_OUT" dir=ingress proto=udp sport=4400 dport=5400)
+	_l=$(nf_stat lost)
+	nf_expect integrity/logged_plus_lost "$((_ev + ${_l:-0}))" 10000 "events + lost ($_ev + ${_l:-?})"
+}
+
+# ---- -w pcapng -------------------------------------------------------------
+
+tshark_count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l | tr -d ' '; }
+
+case_pcapng() {
+	_cap=$NF_TMP/cap.pcapng
+	start_attached pcapng 2 -w "$_cap" || return
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4500 --dport 5500 --count 5 --size 64
+	nf_send 1 icmp --src $A4 --dst $B4 --count 3
+	stop_ok pcapng
+	nf_expect pcapng/no_text_output "$(wc -c <"$NF_OUT" | tr -d ' ')" 0 "stdout bytes"
+	_magic=$(od -An -tx1 -N4 "$_cap" 2>/dev/null | tr -d ' \n')
+	nf_expect pcapng/magic "$_magic" 0a0d0d0a "first block type"
+	if ! command -v tshark >/dev/null 2>&1; then
+		nf_skip pcapng/tshark "tshark is not installed here"
+		return
+	fi
+	nf_check pcapng/tshark_reads "tshark cannot read the file" tshark -n -r "$_cap" -c 1 >/dev/null 2>&1
+	nf_expect pcapng/udp "$(tshark_count "$_cap" "ip.src==$B4 && ip.dst==$A4 && udp.srcport==4500 && udp.dstport==5500 && frame.len==106")" 5 "packets"
+	nf_expect pcapng/icmp_request "$(tshark_count "$_cap" "ip.src==$A4 && ip.dst==$B4 && icmp.type==8")" 3 "packets"
+	nf_expect pcapng/icmp_reply "$(tshark_count "$_cap" "ip.src==$B4 && ip.dst==$A4 && icmp.type==0")" 3 "packets"
+}
+
+# ---- -c COUNT ----------------------------------------------------------------
+
+case_count() {
+	start_attached count 2 -c 5 || return
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4600 --dport 5600 --count 20 --rate 200
+	if nf_wait_gone "$NF_PID" 10; then
+		wait "$NF_PID"
+		nf_expect count/exit_status $? 0 "status"
+	else
+		nf_fail count/exits_by_itself "still running 10 s after 20 packets with -c 5"
+		nf_stop KILL
+	fi
+	NF_PID=
+	nf_expect count/events "$(wc -l <"$NF_OUT" | tr -d ' ')" 5 "lines"
+}
+
+# ---- cleanup -----------------------------------------------------------------
+
+# Poll up to 3 s until none of the program ids is loaded (freeing is deferred).
+progs_gone() {
+	_i=0
+	while :; do
+		_left=$(in1 "$NFTOOL" progs | awk -v ids=" $* " 'index(ids, " " $1 " ")' | wc -l)
+		[ "$_left" -eq 0 ] && return 0
+		[ "$_i" -ge 30 ] && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+nothing_left() { # CASE IDS...
+	_c=$1
+	shift
+	nf_expect "$_c/no_program_on_vA" "$(nf_attached | wc -l | tr -d ' ')" 0 "programs still attached"
+	if command -v tc >/dev/null 2>&1; then
+		nf_expect "$_c/tc_filter_show" "$(in1 tc filter show dev vA ingress; in1 tc filter show dev vA egress)" "" "tc filter show"
+	fi
+	nf_check "$_c/programs_unloaded" "program ids $* still loaded" progs_gone "$@"
+}
+
+case_cleanup() {
+	start_attached cleanup_sigint 2 || return
+	_ids=$(nf_attached | awk '{ print $2 }')
+	stop_ok cleanup_sigint
+	nothing_left cleanup_sigint $_ids
+	if [ "$NF_MODE" = netlink ]; then
+		want_clsact cleanup_sigint/clsact_removed 0
+	fi
+	start_attached cleanup_sigkill 2 || return
+	_ids=$(nf_attached | awk '{ print $2 }')
+	nf_stop KILL
+	if [ "$NF_MODE" = netlink ]; then
+		_stale=$(in1 "$NFTOOL" filters vA | awk '$10 ~ /^nflux/' | wc -l | tr -d ' ')
+		nf_expect cleanup_sigkill/stale_filters_left "$_stale" 2 "nflux filters after SIGKILL"
+		in1 timeout 10 "$NFLUX" netrace --cleanup -i vA >/dev/null 2>"$NF_TMP/cleanup.err"
+		nf_expect cleanup_sigkill/cleanup_status $? 0 "nflux netrace --cleanup status"
+	fi
+	nothing_left cleanup_sigkill $_ids
+	[ "$NF_MODE" = netlink ] && command -v tc >/dev/null 2>&1 && case_cleanup_foreign_qdisc
+}
+
+want_clsact() { nf_expect "$1" "$(in1 "$NFTOOL" qdiscs vA | grep -c '^clsact ')" "$2" "clsact qdiscs"; }
+
+# A clsact that was there before nflux stays after it.
+case_cleanup_foreign_qdisc() {
+	in1 tc qdisc add dev vA clsact || return
+	start_attached cleanup_keeps_clsact 2 || return
+	stop_ok cleanup_keeps_clsact
+	want_clsact cleanup_keeps_clsact/clsact_kept 1
+	nf_expect cleanup_keeps_clsact/no_filters "$(in1 "$NFTOOL" filters vA | wc -l | tr -d ' ')" 0 "filters"
+	in1 tc qdisc del dev vA clsact
+}
+
+# ---- main ------------------------------------------------------------------
+
+preflight() {
+	[ "$(id -u)" = 0 ] || { echo "SKIP netrace: needs root"; exit 0; }
+	for _b in "$NFLUX" "$NFTOOL"; do
+		[ -x "$_b" ] || { echo "FAIL netrace/setup: $_b is missing (make all build/nftool)"; exit 1; }
+	done
+	if ! ip netns list >/dev/null 2>&1; then
+		echo "FAIL netrace/setup: ip has no netns support (iproute2 is needed; busybox ip is not enough)"
+		exit 1
+	fi
+}
+
+preflight
+if ! nf_setup; then
+	echo "FAIL netrace/setup: could not build the namespaces and veth pair"
+	exit 1
+fi
+for NF_MODE in $NF_MODES; do
+	if [ "$NF_MODE" = tcx ] && ! in1 "$NFTOOL" tcx lo >/dev/null 2>&1; then
+		nf_skip all "the kernel has no tcx (before 6.6): netlink path only"
+		continue
+	fi
+	for _case in $NF_CASES; do
+		"case_$_case"
+	done
+done
+[ "$NF_FAILS" -eq 0 ]
