@@ -7,6 +7,7 @@
 #include "core_int.h"
 
 #define MAX_ANON_DEPTH 32
+#define MAX_MEMBER_VISITS 100000
 
 size_t nf_core_essential_len(const char *name)
 {
@@ -79,16 +80,18 @@ int nf_core_local_field(const struct nf_btf *btf, uint32_t root, const char *spe
 	return 0;
 }
 
-/* Member called name in composite t, looking inside anonymous members. */
+/* Member called name in composite t, looking inside anonymous members.
+ * budget bounds the members visited (crafted BTF can nest anonymous
+ * members exponentially). */
 static int find_member(const struct nf_btf *btf, uint32_t tid, const char *name,
-		       struct nf_core_field *f, int depth)
+		       struct nf_core_field *f, int depth, int *budget)
 {
 	const struct btf_type *t = nf_btf_type(btf, nf_btf_skip_mods(btf, tid));
 
 	if (!is_composite(t) || depth > MAX_ANON_DEPTH)
 		return 0;
 	const struct btf_member *m = nf_btf_members(t);
-	for (uint32_t i = 0; i < nf_btf_vlen(t); i++) {
+	for (uint32_t i = 0; i < nf_btf_vlen(t) && --*budget > 0; i++) {
 		const char *mn = nf_btf_str(btf, m[i].name_off);
 		uint64_t saved = f->bit_off;
 		f->bit_off += nf_btf_member_bit_off(t, &m[i]);
@@ -97,7 +100,7 @@ static int find_member(const struct nf_btf *btf, uint32_t tid, const char *name,
 			f->bitfield_size = nf_btf_member_bitfield_size(t, &m[i]);
 			return 1;
 		}
-		if ((!mn || !mn[0]) && find_member(btf, m[i].type, name, f, depth + 1))
+		if ((!mn || !mn[0]) && find_member(btf, m[i].type, name, f, depth + 1, budget))
 			return 1;
 		f->bit_off = saved;
 	}
@@ -141,8 +144,10 @@ int nf_core_match_field(const struct nf_btf *btf, uint32_t root, const struct nf
 		if (!acc->name[i]) {
 			if (!t || nf_btf_kind(t) != BTF_KIND_ARRAY || array_step(btf, t, acc->idx[i], f))
 				return 0;
-		} else if (acc->name[i][0] && !find_member(btf, f->type_id, acc->name[i], f, 0)) {
-			return 0;
+		} else if (acc->name[i][0]) {
+			int budget = MAX_MEMBER_VISITS;
+			if (!find_member(btf, f->type_id, acc->name[i], f, 0, &budget))
+				return 0;
 		}
 	}
 	return fields_compat(local, local_field_type, btf, f->type_id);
