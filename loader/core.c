@@ -55,6 +55,17 @@ static int agree(struct core_res *r, int *found, uint64_t v)
 	return 0;
 }
 
+/* No candidate matched: an existence check answers 0, anything else
+ * poisons its instruction. */
+static int settle(struct core_res *r, int found, int is_exists_check)
+{
+	if (!found && is_exists_check)
+		r->target = 0;
+	else
+		r->poison = !found;
+	return 0;
+}
+
 static int field_relo(const struct nf_btf *local, const struct nf_btf *tb,
 		      const struct bpf_core_relo *rec, const char *spec, struct core_res *r)
 {
@@ -74,10 +85,7 @@ static int field_relo(const struct nf_btf *local, const struct nf_btf *tb,
 		if ((err = agree(r, &found, v)))
 			return err;
 	}
-	if (!found && rec->kind == BPF_CORE_FIELD_EXISTS)
-		return agree(r, &found, 0);
-	r->poison = !found;
-	return 0;
+	return settle(r, found, rec->kind == BPF_CORE_FIELD_EXISTS);
 }
 
 static int type_relo(const struct nf_btf *local, const struct nf_btf *tb,
@@ -104,10 +112,7 @@ static int type_relo(const struct nf_btf *local, const struct nf_btf *tb,
 		if ((err = agree(r, &found, v)))
 			return err;
 	}
-	if (!found && rec->kind == BPF_CORE_TYPE_EXISTS)
-		return agree(r, &found, 0);
-	r->poison = !found;
-	return 0;
+	return settle(r, found, rec->kind == BPF_CORE_TYPE_EXISTS);
 }
 
 /* Value of the named enumerator in enum t, or -ENOENT. */
@@ -156,10 +161,7 @@ static int enum_relo(const struct nf_btf *local, const struct nf_btf *tb,
 		if ((err = agree(r, &found, rec->kind == BPF_CORE_ENUMVAL_EXISTS ? 1 : v)))
 			return err;
 	}
-	if (!found && rec->kind == BPF_CORE_ENUMVAL_EXISTS)
-		return agree(r, &found, 0);
-	r->poison = !found;
-	return 0;
+	return settle(r, found, rec->kind == BPF_CORE_ENUMVAL_EXISTS);
 }
 
 static int resolve(const struct nf_btf *local, const struct nf_btf *tb,

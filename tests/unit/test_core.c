@@ -8,32 +8,7 @@
 #include "log.h"
 #include "obj.h"
 #include "t.h"
-
-/* Same as core_target.bpf.c: the host ABI lays it out as BPF does. */
-struct inner {
-	long pad;
-	char b;
-	int a;
-};
-
-struct thing {
-	char name[24];
-	__u64 before;
-	struct {
-		int extra;
-		union {
-			long u1;
-			struct {
-				short hi, lo;
-			};
-		};
-	};
-	unsigned char pad;
-	int sflag : 7;
-	unsigned int flags : 4;
-	long x;
-	struct inner arr[6];
-};
+#include "../fixtures/core_thing.h"
 
 struct loaded {
 	void *data;
