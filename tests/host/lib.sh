@@ -199,11 +199,12 @@ nf_stop() {
 # ---- traffic -------------------------------------------------------------
 
 # nf_send NS ARGS...: nftool send in NS (1 or 2); quiet unless it fails.
+# Its report ("sent N in S s") is left in $NF_TMP/sent.
 nf_send() {
 	_ns=$NS1
 	[ "$1" = 2 ] && _ns=$NS2
 	shift
-	ip netns exec "$_ns" timeout 30 "$NFTOOL" send "$@" >/dev/null || {
+	ip netns exec "$_ns" timeout 30 "$NFTOOL" send "$@" >"$NF_TMP/sent" || {
 		echo "nf_send failed: $*" >&2
 		return 1
 	}

@@ -231,8 +231,8 @@ case_errors() {
 # ---- each --disable-* flag -----------------------------------------------
 
 disable_traffic() {
-	nf_send 2 udp --src $B4 --dst $A4 --sport 4101 --dport 5101 --count 2
-	nf_send 1 udp --src $A4 --dst $B4 --sport 5102 --dport 4102 --count 2
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4101 --dport 5101
+	nf_send 1 udp --src $A4 --dst $B4 --sport 5102 --dport 4102
 	nf_send 2 tcp --src $B4 --dst $A4 --sport 4103 --dport 5103 --flags S
 	nf_send 1 icmp --src $A4 --dst $B4
 	nf_send 1 icmp --src $A6 --dst $B6
@@ -273,6 +273,8 @@ case_ratelimit() {
 	start_attached ratelimit 2 --disable-full-log --log-interval 2 || return
 	_f="dir=ingress proto=udp src=$B4 dst=$A4 sport=4200 dport=5200"
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4200 --dport 5200 --count 1000 --size 64
+	_secs=$(sed -n 's/^sent 1000 in \([0-9.]*\) s$/\1/p' "$NF_TMP/sent")
+	nf_check ratelimit/burst_under_1s "1000 packets took ${_secs:-?} s" awk -v s="${_secs:-9}" 'BEGIN { exit !(s < 1) }'
 	sleep 2.5
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4200 --dport 5200 --count 500 --size 64
 	sleep 0.2
@@ -335,12 +337,14 @@ case_integrity() {
 	nf_expect integrity/all_delivered "$(sed -n 's/^received //p' "$_sink")" 10000 "datagrams received"
 	stop_ok integrity
 	_ev=$(nf_count "$NF_OUT" dir=ingress proto=udp sport=4400 dport=5400)
-	_l=$(nf_stat lost)
+	_l=$(nf_stat lost) _s=$(nf_stat seen)
+	nf_check integrity/stats_seen "packets seen '${_s}' < 10000" [ "${_s:-0}" -ge 10000 ]
 	nf_expect integrity/logged_plus_lost "$((_ev + ${_l:-0}))" 10000 "events + lost ($_ev + ${_l:-?})"
 }
 
 # ---- -w pcapng -------------------------------------------------------------
 
+tshark_reads() { tshark -n -r "$1" -c 1 >/dev/null 2>&1; }
 tshark_count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l | tr -d ' '; }
 
 case_pcapng() {
@@ -356,7 +360,7 @@ case_pcapng() {
 		nf_skip pcapng/tshark "tshark is not installed here"
 		return
 	fi
-	nf_check pcapng/tshark_reads "tshark cannot read the file" tshark -n -r "$_cap" -c 1 >/dev/null 2>&1
+	nf_check pcapng/tshark_reads "tshark cannot read the file" tshark_reads "$_cap"
 	nf_expect pcapng/udp "$(tshark_count "$_cap" "ip.src==$B4 && ip.dst==$A4 && udp.srcport==4500 && udp.dstport==5500 && frame.len==106")" 5 "packets"
 	nf_expect pcapng/icmp_request "$(tshark_count "$_cap" "ip.src==$A4 && ip.dst==$B4 && icmp.type==8")" 3 "packets"
 	nf_expect pcapng/icmp_reply "$(tshark_count "$_cap" "ip.src==$B4 && ip.dst==$A4 && icmp.type==0")" 3 "packets"
@@ -405,6 +409,7 @@ nothing_left() { # CASE IDS...
 case_cleanup() {
 	start_attached cleanup_sigint 2 || return
 	_ids=$(nf_attached | awk '{ print $2 }')
+	nf_expect cleanup_sigint/programs_while_running "$(echo $_ids | wc -w | tr -d ' ')" 2 "attached program ids"
 	stop_ok cleanup_sigint
 	nothing_left cleanup_sigint $_ids
 	if [ "$NF_MODE" = netlink ]; then
@@ -412,6 +417,7 @@ case_cleanup() {
 	fi
 	start_attached cleanup_sigkill 2 || return
 	_ids=$(nf_attached | awk '{ print $2 }')
+	nf_expect cleanup_sigkill/programs_while_running "$(echo $_ids | wc -w | tr -d ' ')" 2 "attached program ids"
 	nf_stop KILL
 	if [ "$NF_MODE" = netlink ]; then
 		_stale=$(in1 "$NFTOOL" filters vA | awk '$10 ~ /^nflux/' | wc -l | tr -d ' ')
@@ -425,14 +431,33 @@ case_cleanup() {
 
 want_clsact() { nf_expect "$1" "$(in1 "$NFTOOL" qdiscs vA | grep -c '^clsact ')" "$2" "clsact qdiscs"; }
 
-# A clsact that was there before nflux stays after it.
+# A clsact that was there before nflux stays after it (--cleanup may have
+# left nflux's own from the SIGKILL run: then it is as good as foreign).
 case_cleanup_foreign_qdisc() {
-	in1 tc qdisc add dev vA clsact || return
+	in1 tc qdisc add dev vA clsact 2>/dev/null
+	want_clsact cleanup_keeps_clsact/clsact_before 1
 	start_attached cleanup_keeps_clsact 2 || return
 	stop_ok cleanup_keeps_clsact
 	want_clsact cleanup_keeps_clsact/clsact_kept 1
 	nf_expect cleanup_keeps_clsact/no_filters "$(in1 "$NFTOOL" filters vA | wc -l | tr -d ' ')" 0 "filters"
 	in1 tc qdisc del dev vA clsact
+}
+
+# ---- the checker itself (under this shell's awk) ----------------------------
+
+selftest() {
+	NF_MODE=lib
+	NF_OUT=$NF_TMP/selftest
+	cat >"$NF_OUT" <<'EOF'
+{"ts":"2026-11-28T04:05:06.123456Z","iface":"vA","ifindex":5,"dir":"ingress","family":"ipv6","proto":"tcp","src":"fd77::1:5","dst":"fd77::1","sport":41001,"dport":6001,"len":60,"ttl":64,"tcp_flags":["SYN","ACK"]}
+{"ts":"2026-11-28T04:05:06.123456Z","iface":"vA","ifindex":5,"dir":"egress","family":"ipv4","proto":"udp","src":"10.77.0.1","dst":"10.77.0.2","len":52,"ttl":64,"vlan":10}
+not json
+EOF
+	_r="$(nf_count "$NF_OUT" src=fd77::1:5 tcp_flags=SYN,ACK sport=41001)$(nf_count "$NF_OUT" tcp_flags=SYN)"
+	_r="$_r$(nf_count "$NF_OUT" tcp_flags~ACK !vlan)$(nf_count "$NF_OUT" proto=udp !sport vlan=10 len!=60)"
+	_r="$_r$(nf_count "$NF_OUT" _bad)$(nf_count "$NF_OUT" dir=ingress proto=udp)$(nf_values "$NF_OUT" len dir=egress)"
+	_r="$_r$(nf_keys_bad "$NF_OUT" $TCP_KEYS "" proto=tcp)$(nf_keys_bad "$NF_OUT" $UDP_KEYS "$OPT_KEYS" proto=udp)"
+	nf_expect selftest/event_matching "$_r" 1011105201 "match digits"
 }
 
 # ---- main ------------------------------------------------------------------
@@ -453,6 +478,7 @@ if ! nf_setup; then
 	echo "FAIL netrace/setup: could not build the namespaces and veth pair"
 	exit 1
 fi
+selftest
 for NF_MODE in $NF_MODES; do
 	if [ "$NF_MODE" = tcx ] && ! in1 "$NFTOOL" tcx lo >/dev/null 2>&1; then
 		nf_skip all "the kernel has no tcx (before 6.6): netlink path only"

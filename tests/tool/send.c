@@ -254,6 +254,6 @@ int cmd_send(int argc, char **argv)
 			break;
 	}
 	close(t.fd);
-	printf("sent %lu\n", sent);
+	printf("sent %lu in %.3f s\n", sent, tool_now() - start);
 	return sent == o.count ? 0 : 1;
 }
