@@ -26,7 +26,8 @@ int nf_tc_attach(struct nf_tc_link *l, int ifindex, enum nf_tc_dir dir, int prog
  * deletes our filter (handle+prio+parent) and then the clsact only if we
  * created it and no filter is left on either hook (so when two links share
  * a clsact we made, detach the one that did not create it first). Calling
- * it again, or on the link of a failed attach, is harmless. 0 or -errno. */
+ * it again, or on the link of a failed attach, is harmless. 0 or -errno;
+ * -ENOENT when our filter was already gone (the clsact is still handled). */
 int nf_tc_detach(struct nf_tc_link *l);
 /* Remove cls_bpf filters whose name starts with prefix on ifindex (both
  * directions). Returns the number removed, or -errno. */

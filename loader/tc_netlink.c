@@ -165,13 +165,11 @@ int tc_nl_detach(struct nf_tc_link *l)
 	}
 	r = filter_del(&s, l->ifindex, tc_clsact_parent(l->dir == NF_TC_INGRESS),
 		       l->prio, l->handle);
-	if (r == 0)
+	if (r == 0 || r == -ENOENT)     /* ENOENT: someone removed it for us */
 		l->handle = 0;
-	if (r == 0 && l->created_qdisc && filters_dump(&s, l->ifindex, &fl) == 0 && fl.n == 0) {
-		r = clsact_delete(&s, l->ifindex);
-		if (r == 0)
-			l->created_qdisc = 0;
-	}
+	if (!l->handle && l->created_qdisc && filters_dump(&s, l->ifindex, &fl) == 0 &&
+	    fl.n == 0 && clsact_delete(&s, l->ifindex) == 0)
+		l->created_qdisc = 0;
 	free(fl.v);
 	nl_close(&s);
 	return r;

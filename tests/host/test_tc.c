@@ -184,6 +184,18 @@ static void test_netlink(int ifa, int prog)
 		CHECK(!has_clsact());    /* ours, and empty: gone */
 		CHECK_EQ(nf_tc_detach(&in), 0);   /* twice is harmless */
 	}
+	T_CASE("netlink: filter removed behind our back: ENOENT with the kernel's text") {
+		struct nf_tc_link in;
+
+		REQUIRE(nf_tc_attach(&in, ifa, NF_TC_INGRESS, prog, "nflux_test", 1) == 0);
+		REQUIRE(sh("tc filter del dev a ingress") == 0);
+		CHECK_EQ(nf_tc_detach(&in), -ENOENT);
+		CHECK(strstr(nf_lasterr(), "delete bpf filter") != NULL);
+		/* the kernel's ext-ack text follows strerror ("Cannot find ...") */
+		CHECK(strstr(nf_lasterr(), "No such file or directory: Cannot find") != NULL);
+		CHECK(!has_clsact());    /* ours, now empty */
+		CHECK_EQ(nf_tc_detach(&in), 0);
+	}
 	T_CASE("netlink: a clsact that was there stays") {
 		struct nf_tc_link in;
 

@@ -546,6 +546,7 @@ static struct {
 	uint16_t sent_flags[32];
 	int nsent, open_fds;
 	int new_filter_err;        /* errno for RTM_NEWTFILTER (0: echo + ack) */
+	int del_filter_err;        /* errno for RTM_DELTFILTER */
 	int qdisc_exists;          /* RTM_NEWQDISC answers -EEXIST */
 	int dump_filters;          /* entries per RTM_GETTFILTER dump */
 	int stale_seq_first;       /* queue a reply with a wrong seq first */
@@ -589,6 +590,9 @@ static void fk_answer(const struct nlmsghdr *req)
 		}
 		w_filter(fk_push(), seq, t->tcm_parent, 49152, 1, "nflux_test");
 		w_error(fk_push(), seq, 0, NULL, 1);
+		break;
+	case RTM_DELTFILTER:
+		w_error(fk_push(), seq, -fk.del_filter_err, "Cannot find specified filter chain", 1);
 		break;
 	case RTM_GETTFILTER: {
 		struct wbuf *w = fk_push();
@@ -824,6 +828,18 @@ static void test_fake_tc(void)
 		fk.dump_filters = 1;
 		CHECK_EQ(nf_tc_detach(&l), 0);
 		CHECK(sent_seq(want2, 5));
+	}
+	T_CASE("tc fake: filter already gone: -ENOENT, the empty clsact still goes") {
+		static const uint16_t want[] = { RTM_NEWQDISC, RTM_NEWTFILTER, RTM_DELTFILTER,
+						 RTM_GETTFILTER, RTM_GETTFILTER, RTM_DELQDISC };
+		fk_reset();
+		REQUIRE(nf_tc_attach(&l, 4, NF_TC_INGRESS, 3, "nflux_test", 1) == 0);
+		fk.del_filter_err = ENOENT;
+		CHECK_EQ(nf_tc_detach(&l), -ENOENT);
+		CHECK(strstr(nf_lasterr(), ": Cannot find specified filter chain") != NULL);
+		CHECK(sent_seq(want, 6));
+		CHECK_EQ(nf_tc_detach(&l), 0);
+		CHECK_EQ(fk.nsent, 6);
 	}
 	T_CASE("tc fake: failed filter removes the clsact it made") {
 		static const uint16_t want[] = { RTM_NEWQDISC, RTM_NEWTFILTER, RTM_DELQDISC };
