@@ -180,6 +180,21 @@ static int call_fix(struct linker *l, uint32_t out, uint32_t sec, int64_t target
 	return err;
 }
 
+/* ld_imm64 of a function (a callback, e.g. for bpf_loop): the byte
+ * offset is symbol value plus imm; the kernel wants BPF_PSEUDO_FUNC with
+ * imm relative to the next instruction, like a call. */
+static int func_addr(struct linker *l, uint32_t out, const Elf64_Sym *sym)
+{
+	struct bpf_insn *in = &l->p->insns[out];
+	uint64_t off = sym->st_value + (uint64_t)(int64_t)in->imm;
+
+	if (off % 8)
+		return fail(l->p, "function address not on an instruction");
+	in->src_reg = BPF_PSEUDO_FUNC;
+	in[1].imm = 0;
+	return call_fix(l, out, sym->st_shndx, (int64_t)(off / 8));
+}
+
 static int apply_rel(struct linker *l, const struct chunk *k, const Elf64_Rel *r, uint8_t *seen)
 {
 	const Elf64_Sym *sym = nf_elf_sym(&l->c->elf, (uint32_t)ELF64_R_SYM(r->r_info));
@@ -192,10 +207,10 @@ static int apply_rel(struct linker *l, const struct chunk *k, const Elf64_Rel *r
 			return fail(l->p, "relocated call is not a BPF-to-BPF call");
 		return call_fix(l, out, sym->st_shndx, (int64_t)(sym->st_value / 8) + in->imm + 1);
 	}
-	if (nf_elf_sec_is_exec(&l->c->elf, sym->st_shndx))
-		return fail(l->p, "function pointers (ld_imm64 of code) are not supported");
 	if (idx + 1 >= k->start + k->n)
 		return fail(l->p, "ld_imm64 crosses the end of its function");
+	if (nf_elf_sec_is_exec(&l->c->elf, sym->st_shndx))
+		return func_addr(l, out, sym);
 	return data_reloc(l, out, sym);
 }
 

@@ -89,6 +89,8 @@ static void check_data_relocs(struct fixture *f, const struct nf_prog_spec *p, c
 			continue;
 		const Elf64_Sym *s = &syms[ELF64_R_SYM(r[i].r_info)];
 		const char *secname = ew_sec_name(f->elf, &ew_shdrs(f->elf)[s->st_shndx]);
+		if (ew_shdrs(f->elf)[s->st_shndx].sh_flags & SHF_EXECINSTR)
+			continue; /* a function address, not data */
 		uint32_t insn = (uint32_t)((r[i].r_offset - ps->st_value) / 8);
 		const struct nf_reloc *found = NULL;
 		n++;
@@ -407,11 +409,45 @@ static void test_core_fixture(void)
 	drop_fixture(&f);
 }
 
+/* ld_imm64 of a function (bpf_loop callbacks): BPF_PSEUDO_FUNC, imm relative
+ * to the next instruction, pointing at the appended callback. */
+static void test_callbacks(void)
+{
+	struct fixture f = { 0 };
+	if (load_fixture(&f, "loop"))
+		return;
+	T_CASE("obj loop: callback addresses become BPF_PSEUDO_FUNC to appended code") {
+		struct nf_prog_spec *p = nf_obj_prog(&f.obj, "loop_prog");
+		const char *cb[] = { "add_index", "mul_next" };
+		uint32_t own = sym_insns(f.elf, "loop_prog");
+		int seen = 0;
+		REQUIRE(p != NULL);
+		CHECK_EQ(p->insn_cnt, own + sym_insns(f.elf, cb[0]) + sym_insns(f.elf, cb[1]));
+		CHECK_EQ(p->func_info_cnt, 3);
+		for (uint32_t i = 0; i + 1 < p->insn_cnt; i++) {
+			const struct bpf_insn *in = &p->insns[i];
+			if (in->code != (BPF_LD | BPF_IMM | BPF_DW) || in->src_reg != BPF_PSEUDO_FUNC)
+				continue;
+			int64_t t = (int64_t)i + in->imm + 1;
+			CHECK(t >= own && t < p->insn_cnt);
+			CHECK_EQ(in[1].imm, 0);
+			if (t >= own && t < p->insn_cnt)
+				CHECK(!memcmp(p->insns + t, sym_code(f.elf, cb[seen < 2 ? seen : 1]),
+					      sym_insns(f.elf, cb[seen < 2 ? seen : 1]) * 8));
+			seen++;
+		}
+		CHECK_EQ(seen, 2);
+		check_data_relocs(&f, p, ".reltc");
+	}
+	drop_fixture(&f);
+}
+
 int main(void)
 {
 	test_globals();
 	test_maps();
 	test_sec_names();
 	test_core_fixture();
+	test_callbacks();
 	return t_summary();
 }
