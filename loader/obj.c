@@ -8,15 +8,22 @@
 
 #define NF_MAX_PROGS 256
 
+/* Bytes of the named section; NULL (*len 0) when absent or NOBITS. */
+static const void *sec_bytes(const struct nf_obj_ctx *c, const char *name, size_t *len)
+{
+	int sec = nf_elf_find_sec(&c->elf, name);
+
+	*len = 0;
+	return sec < 0 ? NULL : nf_elf_sec_data(&c->elf, (uint32_t)sec, len);
+}
+
 static int parse_license(struct nf_obj_ctx *c)
 {
-	int sec = nf_elf_find_sec(&c->elf, "license");
 	size_t len;
-	const char *s;
+	const char *s = sec_bytes(c, "license", &len);
 
-	if (sec < 0)
+	if (nf_elf_find_sec(&c->elf, "license") < 0)
 		return 0;
-	s = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
 	if (!s || !memchr(s, '\0', len) || strlen(s) >= sizeof(c->obj->license)) {
 		nf_seterr("bad ELF: license section is not a short string");
 		return -EINVAL;
@@ -27,13 +34,11 @@ static int parse_license(struct nf_obj_ctx *c)
 
 static int parse_version(struct nf_obj_ctx *c)
 {
-	int sec = nf_elf_find_sec(&c->elf, "version");
 	size_t len;
-	const void *p;
+	const void *p = sec_bytes(c, "version", &len);
 
-	if (sec < 0)
+	if (nf_elf_find_sec(&c->elf, "version") < 0)
 		return 0;
-	p = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
 	if (!p || len != sizeof(uint32_t)) {
 		nf_seterr("bad ELF: version section is not 4 bytes");
 		return -EINVAL;
@@ -44,23 +49,29 @@ static int parse_version(struct nf_obj_ctx *c)
 
 static int parse_btf(struct nf_obj_ctx *c)
 {
-	int sec = nf_elf_find_sec(&c->elf, ".BTF"), err;
 	size_t len;
-	const void *p;
+	const void *p = sec_bytes(c, ".BTF", &len);
+	int err;
 
-	if (sec < 0)
+	if (nf_elf_find_sec(&c->elf, ".BTF") < 0)
 		return 0;
-	p = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
-	c->obj->btf = p ? nf_btf_new(p, len) : NULL;
+	if (!p) {
+		nf_seterr("bad ELF: .BTF has no data");
+		return -EINVAL;
+	}
+	c->obj->btf = nf_btf_new(p, len);
 	if (!c->obj->btf)
 		return -EINVAL;
 	if ((err = nf_btf_fixup_datasecs(c->obj->btf, &c->elf)))
 		return err;
-	sec = nf_elf_find_sec(&c->elf, ".BTF.ext");
-	if (sec < 0)
+	if (nf_elf_find_sec(&c->elf, ".BTF.ext") < 0)
 		return 0;
-	p = nf_elf_sec_data(&c->elf, (uint32_t)sec, &len);
-	return p ? nf_btf_ext_parse(&c->ext, p, len, c->obj->btf) : -EINVAL;
+	p = sec_bytes(c, ".BTF.ext", &len);
+	if (!p) {
+		nf_seterr("bad ELF: .BTF.ext has no data");
+		return -EINVAL;
+	}
+	return nf_btf_ext_parse(&c->ext, p, len, c->obj->btf);
 }
 
 static int is_prog_sym(const struct nf_obj_ctx *c, const Elf64_Sym *s)

@@ -8,14 +8,19 @@
 #include "obj.h"
 #include "t.h"
 
-static int parse(struct nf_obj *o, const char *name)
+/* Parse and load a fixture into b; on failure the object is released. */
+static int load(struct nf_bpf *b, const char *name)
 {
+	struct nf_obj o;
 	size_t len;
 	void *data = t_read_file(t_fixture(name), &len);
-	int err = data ? nf_obj_parse(o, data, len) : -ENOENT;
-	if (err)
-		printf("# parse %s: %s\n", name, data ? nf_lasterr() : "cannot read");
+	int err = data ? nf_obj_parse(&o, data, len) : -ENOENT;
+
 	free(data);
+	if (!err && (err = nf_load(b, &o, NULL)))
+		nf_obj_free(&o);
+	if (err)
+		printf("# %s: %s\n", name, data ? nf_lasterr() : "cannot read");
 	return err;
 }
 
@@ -34,32 +39,19 @@ static long bss_offset(const struct nf_btf *btf, const char *var)
 int main(void)
 {
 	struct nf_bpf b;
-	struct nf_obj o;
 
 	if (geteuid() != 0) {
 		t_skip("link kernel", "needs root to load programs");
 		return 0;
 	}
 	T_CASE("link kernel: every program kind of maps.bpf.o passes the verifier") {
-		REQUIRE(parse(&o, "maps") == 0);
-		int err = nf_load(&b, &o, NULL);
-		if (err) {
-			printf("# %s\n", nf_lasterr());
-			nf_obj_free(&o);
-		}
-		REQUIRE(err == 0);
+		REQUIRE(load(&b, "maps") == 0);
 		for (uint32_t i = 0; i < b.obj.nprogs; i++)
 			CHECK(b.prog_fds[i] >= 0);
 		nf_unload(&b);
 	}
 	T_CASE("link kernel: bpf_loop callbacks by address compute 45 and 120") {
-		REQUIRE(parse(&o, "loop") == 0);
-		int err = nf_load(&b, &o, NULL);
-		if (err) {
-			printf("# %s\n", nf_lasterr());
-			nf_obj_free(&o);
-		}
-		REQUIRE(err == 0);
+		REQUIRE(load(&b, "loop") == 0);
 		uint8_t pkt[64] = { 0 };
 		uint32_t ret = 1, key = 0;
 		uint64_t val[2] = { 0, 0 };

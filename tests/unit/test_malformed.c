@@ -226,6 +226,8 @@ static void test_btf_in_elf(const struct blob *b)
 			struct btf_type *t = (struct btf_type *)(d + bo + h->hdr_len + h->type_off);
 			t->type = 0xfffff; /* the first type is a PTR in clang's output */
 		});
+		EXPECT_BAD(b, ".BTF without data", sh[btf].sh_type = SHT_NOBITS);
+		EXPECT_BAD(b, ".BTF.ext without data", sh[ext].sh_type = SHT_NOBITS);
 		EXPECT_BAD(b, ".BTF.ext magic", d[eo] = 0);
 		EXPECT_BAD(b, ".BTF.ext func_info offset", ((uint32_t *)(d + eo))[2] = 0x7ffffff0);
 		EXPECT_BAD(b, ".BTF.ext record size 0", {
