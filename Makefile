@@ -124,7 +124,7 @@ test-host: all fixtures $(TOOL_BIN) $(HOST_BIN)
 	@sh tests/run.sh host
 
 test-qemu: all $(TOOL_BIN)
-	@sh tests/run.sh qemu-only
+	@KERNELS="$(KERNELS)" sh tests/run.sh qemu-only
 
 run: deps
 	@$(MAKE) --no-print-directory all

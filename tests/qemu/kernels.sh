@@ -14,7 +14,7 @@ set -eu
 CACHE=${NFLUX_KERNEL_CACHE:-/var/cache/nflux/kernels}
 SUITES="bullseye bookworm trixie sid"
 # Modules the guest loads; their dependencies are added from .modinfo.
-WANT_MODS="sch_ingress cls_bpf veth virtio_net"
+WANT_MODS="sch_ingress cls_bpf veth 8021q virtio_net"
 # Built in on newer kernels; copied when the package has them (a NIC for the
 # appliance image).
 OPT_MODS="virtio_pci"
@@ -142,6 +142,7 @@ fetch_suite() {
 	for m in $OPT_MODS; do
 		[ -z "$(find_module "$tmp" "$m")" ] || copy_module "$tmp" "$m" "$dir.new/modules"
 	done
+	echo "$WANT_MODS $OPT_MODS" >"$dir.new/modules/wanted"
 	rm -rf "$tmp" "$dir"
 	mv "$dir.new" "$dir"
 	say "$suite: kernel $kver ready in $dir"
@@ -150,7 +151,11 @@ fetch_suite() {
 # "5.10.0-32-cloud-amd64" -> "5.10"
 label_of() { sed 's/^\([0-9]*\.[0-9]*\).*/\1/' "$1/version"; }
 
-ready() { [ -s "$CACHE/$1/vmlinuz" ] && [ -s "$CACHE/$1/version" ] && [ -f "$CACHE/$1/modules/order" ]; }
+# Cached, and unpacked with the current module list?
+ready() {
+	[ -s "$CACHE/$1/vmlinuz" ] && [ -s "$CACHE/$1/version" ] &&
+		[ "$(cat "$CACHE/$1/modules/wanted" 2>/dev/null)" = "$WANT_MODS $OPT_MODS" ]
+}
 
 # Does suite $1 (label $2) match selector $3?
 matches() {

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Kernel matrix: boot Debian cloud kernels under QEMU and run the netrace
+# suite inside each. Run from the repository root, as root:
+#   sh tests/qemu/run.sh                  (KERNELS="5.10 6.1 6.12 7.x" default)
+#   KERNELS="6.1 7.x" sh tests/qemu/run.sh
+# Prints "PASS <kernel>/<test>" / "FAIL <kernel>/<test>: why" lines (tests/run.sh
+# adds the "qemu:" prefix), a "paths" line per kernel, and writes the
+# kernel/path table to build/qemu/matrix.md. Logs: build/qemu/<kernel>.log.
+# Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (300 s per boot),
+#      NFLUX_QEMU_JOBS (2 boots at a time), NFLUX_QEMU_MEM (1024 MB), NFLUX_QEMU_NOBTF (kernel of the
+#      extra boot without vmlinux BTF, default 6.1; "none" to skip),
+#      NFLUX_QEMU_APPEND (more kernel parameters, e.g. "nflux.cases=basic
+#      nflux.modes=netlink nflux.watch=1": see tests/qemu/guest.sh).
+set -u
+
+B=${B:-build}
+KERNELS=${KERNELS:-5.10 6.1 6.12 7.x}
+ACCEL=${NFLUX_QEMU_ACCEL:-tcg}
+TIMEOUT=${NFLUX_QEMU_TIMEOUT:-300}
+JOBS=${NFLUX_QEMU_JOBS:-2}
+# 512 MB ran out of memory on 7.2 when the suite had several nflux (each
+# with its ring buffer mapped) alive at once.
+MEM=${NFLUX_QEMU_MEM:-1024}
+NOBTF=${NFLUX_QEMU_NOBTF:-6.1}
+OUT=$B/qemu
+
+say() { echo "qemu: $*" >&2; }
+
+for f in "$B/nflux" "$B/nftool"; do
+	if [ ! -x "$f" ]; then
+		echo "FAIL setup: $f is missing (make all $B/nftool)"
+		exit 1
+	fi
+done
+for c in qemu-system-x86_64 cpio gzip dpkg-deb apt-get; do
+	if ! command -v "$c" >/dev/null 2>&1; then
+		echo "FAIL setup: $c is missing (make deps)"
+		exit 1
+	fi
+done
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log "$OUT"/*.cpio.gz "$OUT"/*.rc
+start=$(date +%s)
+
+# kernels.sh prints "LABEL DIR" per kernel.
+if ! sh tests/qemu/kernels.sh $KERNELS >"$OUT/kernels.list" 2>"$OUT/kernels.err"; then
+	echo "FAIL fetch: $(tail -n 1 "$OUT/kernels.err")"
+	cat "$OUT/kernels.err" >&2
+	exit 1
+fi
+
+# Test payload: /t mirrors the repository layout inside the guest.
+EXTRA="$B/nflux:/t/build/nflux $B/nftool:/t/build/nftool tests/qemu/guest.sh:/t/tests/qemu/guest.sh"
+for f in tests/host/*.sh; do
+	[ -f "$f" ] && EXTRA="$EXTRA $f:/t/$f"
+done
+# iproute2 for veth pairs and network namespaces (busybox ip lacks both),
+# and dash to run the suites: busybox sh would pick its own ip applet.
+for c in ip tc dash; do
+	p=$(command -v "$c" 2>/dev/null) && EXTRA="$EXTRA $p:/usr/$(basename "$(dirname "$p")")/$c"
+done
+
+# A job: "LABEL DIR APPEND-EXTRA".
+jobs_file=$OUT/jobs
+: >"$jobs_file"
+while read -r label dir; do
+	echo "$label $dir" >>"$jobs_file"
+done <"$OUT/kernels.list"
+nobtf_dir=$(awk -v k="$NOBTF" '$1 == k { print $2 }' "$OUT/kernels.list")
+[ -n "$nobtf_dir" ] && echo "$NOBTF-nobtf $nobtf_dir nflux.nobtf=1" >>"$jobs_file"
+
+# boot LABEL DIR [APPEND]: build the image, boot it with a hard timeout.
+boot() {
+	label=$1 dir=$2 extra_append=${3:-}
+	img=$OUT/$label.cpio.gz log=$OUT/$label.log
+	if ! sh initramfs/build.sh "$img" "$B/nflux" "$dir/modules" "$EXTRA" 2>"$log"; then
+		echo 98 >"$OUT/$label.rc"
+		return
+	fi
+	timeout -s KILL "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m "$MEM" -smp 1 \
+		-nographic -no-reboot -net none -kernel "$dir/vmlinuz" -initrd "$img" \
+		-append "console=ttyS0 panic=-1 quiet nflux.test=/t/tests/qemu/guest.sh $extra_append ${NFLUX_QEMU_APPEND:-}" \
+		</dev/null >>"$log" 2>&1
+	echo $? >"$OUT/$label.rc"
+}
+
+# Run the jobs, at most $JOBS at a time.
+running=""
+while read -r label dir extra; do
+	while [ "$(echo $running | wc -w)" -ge "$JOBS" ]; do
+		sleep 1
+		still=""
+		for p in $running; do
+			kill -0 "$p" 2>/dev/null && still="$still $p"
+		done
+		running=$still
+	done
+	say "booting $label ($(cat "$dir/version"))"
+	boot "$label" "$dir" "$extra" &
+	running="$running $!"
+done <"$jobs_file"
+wait
+
+# ---- collect results from each serial console log ----------------------
+matrix=$OUT/matrix.md
+{
+	echo "| kernel | version | TC attach | events | uprobe attach | BTF kinds sanitised | result |"
+	echo "|---|---|---|---|---|---|---|"
+} >"$matrix"
+while read -r label dir extra; do
+	log=$OUT/$label.log
+	rc=$(cat "$OUT/$label.rc" 2>/dev/null || echo "?")
+	tr -d '\r' <"$log" >"$log.txt"
+	grep -E '^(PASS|FAIL|SKIP) ' "$log.txt" | sed "s|^\([A-Z]*\) |\1 $label/|"
+	summary=$(grep '^GUEST-SUMMARY ' "$log.txt" | tail -n 1)
+	paths=$(grep '^NFLUX-PATHS ' "$log.txt" | tail -n 1 | sed 's/^NFLUX-PATHS //')
+	result=FAIL
+	if [ "$rc" = 98 ]; then
+		echo "FAIL $label: initramfs build failed: $(tail -n 1 "$log")"
+	elif [ -z "$summary" ]; then
+		why="no guest summary"
+		[ "$rc" = 137 ] && why="$why: killed after ${TIMEOUT}s (hang)"
+		grep -q 'Kernel panic' "$log.txt" && why="$why: kernel panic"
+		echo "FAIL $label: $why (log: $log)"
+		tail -n 25 "$log.txt" | sed 's/^/    /' >&2
+	elif echo "$summary" | grep -q ' failed=0 '; then
+		echo "PASS $label: $summary"
+		result=PASS
+	else
+		echo "FAIL $label: $summary (log: $log)"
+	fi
+	[ -n "$paths" ] && echo "PASS $label/paths $paths"
+	val() { echo " $paths" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+	echo "| $label | $(cat "$dir/version") | $(val attach) | $(val events) | $(val uprobe) |" \
+		"$(val btf-sanitised) | $result |" >>"$matrix"
+	rm -f "$log.txt"
+done <"$jobs_file"
+say "matrix in $(($(date +%s) - start)) s; table: $matrix"
+cat "$matrix" >&2
