@@ -15,6 +15,22 @@ A4=10.77.0.1 B4=10.77.0.2 A6=fd77::1 B6=fd77::2
 VA4=10.77.10.1 VB4=10.77.10.2
 NF_FAILS=0
 NF_RUN=0
+
+# iproute2's ip and tc by absolute path: busybox sh may run its own
+# applets (which lack netns, veth, vlan) for a bare "ip" even when
+# iproute2 is installed. NF_IP / NF_TC override the search.
+nf_find_tool() {
+	for _d in /sbin /usr/sbin /bin /usr/bin; do
+		[ -x "$_d/$1" ] || continue
+		"$_d/$1" -V 2>&1 | grep -qi iproute2 && { echo "$_d/$1"; return 0; }
+	done
+	return 1
+}
+NF_IP=${NF_IP:-$(nf_find_tool ip)}
+NF_TC=${NF_TC:-$(nf_find_tool tc)}
+ip() { "${NF_IP:-false}" "$@"; }
+tc() { "${NF_TC:-false}" "$@"; }
+nf_have_tc() { [ -n "$NF_TC" ]; }
 NF_PID=
 NF_BG=
 NF_TMP=
@@ -67,12 +83,17 @@ nf_kill_bg() {
 
 # ---- namespaces ----------------------------------------------------------
 
-# Never put these in the background: $! would be a subshell, not the command.
+# Never put these (or ip, tc) in the background: $! would be a subshell, not
+# the command; use "$NF_IP" netns exec ... & instead.
 in1() { ip netns exec "$NS1" "$@"; }
 in2() { ip netns exec "$NS2" "$@"; }
 
 nf_teardown() {
 	nf_kill_bg
+	# Whatever still runs inside our namespaces was started by this test.
+	for _p in $(ip netns pids "$NS1" 2>/dev/null) $(ip netns pids "$NS2" 2>/dev/null); do
+		kill -KILL "$_p" 2>/dev/null
+	done
 	ip netns del "$NS1" 2>/dev/null
 	ip netns del "$NS2" 2>/dev/null
 	[ -n "$NF_TMP" ] && rm -rf "$NF_TMP"
@@ -127,13 +148,13 @@ nf_start_bare() {
 	NF_RUN=$((NF_RUN + 1))
 	NF_OUT=$NF_TMP/out.$NF_RUN
 	NF_ERR=$NF_TMP/err.$NF_RUN
-	# A simple command (not a function) in the background, so that $! is
-	# the pid of ip, which execs nflux: signals reach nflux itself.
+	# A simple command by path (not a function) in the background, so
+	# that $! is the pid of ip, which execs nflux: signals reach nflux.
 	if [ "$NF_MODE" = netlink ]; then
-		ip netns exec "$NS1" env NFLUX_FORCE_NETLINK=1 "$NFLUX" --log-format json netrace "$@" \
+		"$NF_IP" netns exec "$NS1" env NFLUX_FORCE_NETLINK=1 "$NFLUX" --log-format json netrace "$@" \
 			>"$NF_OUT" 2>"$NF_ERR" &
 	else
-		ip netns exec "$NS1" "$NFLUX" --log-format json netrace "$@" >"$NF_OUT" 2>"$NF_ERR" &
+		"$NF_IP" netns exec "$NS1" "$NFLUX" --log-format json netrace "$@" >"$NF_OUT" 2>"$NF_ERR" &
 	fi
 	NF_PID=$!
 }
@@ -214,7 +235,7 @@ nf_send() {
 # connection from SRC:SPORT; 0 if both ends saw all the data.
 nf_tcp_conn() {
 	_srv=$NF_TMP/tcp.$4
-	ip netns exec "$1" "$NFTOOL" tcp-server --port "$4" --timeout 10 >"$_srv" 2>&1 &
+	"$NF_IP" netns exec "$1" "$NFTOOL" tcp-server --port "$4" --timeout 10 >"$_srv" 2>&1 &
 	_sp=$!
 	nf_bg_add $_sp
 	nf_wait_file "$_srv" listening 5 || return 1

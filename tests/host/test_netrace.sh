@@ -328,7 +328,7 @@ case_filters() {
 case_integrity() {
 	start_attached integrity 2 || return
 	_sink=$NF_TMP/sink
-	ip netns exec "$NS1" "$NFTOOL" sink --port 5400 --count 10000 --timeout 30 >"$_sink" 2>&1 &
+	"$NF_IP" netns exec "$NS1" "$NFTOOL" sink --port 5400 --count 10000 --timeout 30 >"$_sink" 2>&1 &
 	_sp=$!
 	nf_bg_add $_sp
 	nf_wait_file "$_sink" listening 5
@@ -400,7 +400,7 @@ nothing_left() { # CASE IDS...
 	_c=$1
 	shift
 	nf_expect "$_c/no_program_on_vA" "$(nf_attached | wc -l | tr -d ' ')" 0 "programs still attached"
-	if command -v tc >/dev/null 2>&1; then
+	if nf_have_tc; then
 		nf_expect "$_c/tc_filter_show" "$(in1 tc filter show dev vA ingress; in1 tc filter show dev vA egress)" "" "tc filter show"
 	fi
 	nf_check "$_c/programs_unloaded" "program ids $* still loaded" progs_gone "$@"
@@ -426,7 +426,7 @@ case_cleanup() {
 		nf_expect cleanup_sigkill/cleanup_status $? 0 "nflux netrace --cleanup status"
 	fi
 	nothing_left cleanup_sigkill $_ids
-	[ "$NF_MODE" = netlink ] && command -v tc >/dev/null 2>&1 && case_cleanup_foreign_qdisc
+	[ "$NF_MODE" = netlink ] && nf_have_tc && case_cleanup_foreign_qdisc
 }
 
 want_clsact() { nf_expect "$1" "$(in1 "$NFTOOL" qdiscs vA | grep -c '^clsact ')" "$2" "clsact qdiscs"; }
@@ -467,8 +467,8 @@ preflight() {
 	for _b in "$NFLUX" "$NFTOOL"; do
 		[ -x "$_b" ] || { echo "FAIL netrace/setup: $_b is missing (make all build/nftool)"; exit 1; }
 	done
-	if ! ip netns list >/dev/null 2>&1; then
-		echo "FAIL netrace/setup: ip has no netns support (iproute2 is needed; busybox ip is not enough)"
+	if [ -z "$NF_IP" ] || ! ip netns list >/dev/null 2>&1; then
+		echo "FAIL netrace/setup: no iproute2 ip with netns support (busybox ip is not enough; set NF_IP)"
 		exit 1
 	fi
 }
