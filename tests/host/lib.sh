@@ -245,6 +245,21 @@ nf_tcp_conn() {
 	grep -q "^received $6\$" "$_srv"
 }
 
+# Packets the kernel dropped between vB and a UDP socket in ns1 (softnet
+# backlog on all CPUs, both veth ends, UDP receive errors in ns1): a loss
+# these explain is the host's load, not a dropping TC program.
+nf_kernel_drops() {
+	_sn=$(awk 'function hex(s,  i, v) { s = tolower(s); v = 0
+		for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v }
+		{ d += hex($2) } END { print d + 0 }' /proc/net/softnet_stat)
+	_ud=$(in1 cat /proc/net/snmp | awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $c["InErrors"] + 0 }')
+	_vd=$(in2 cat /sys/class/net/vB/statistics/tx_dropped)
+	_rd=$(in1 cat /sys/class/net/vA/statistics/rx_dropped)
+	echo $((_sn + ${_ud:-0} + ${_vd:-0} + ${_rd:-0}))
+}
+
 # ---- events --------------------------------------------------------------
 
 # JSON lines -> " key=value key=value ... _keys=k1,k2,... " (arrays become

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NF_MODES=${NF_MODES:-tcx netlink}
-NF_CASES=${NF_CASES:-basic errors disable ratelimit filters integrity pcapng count cleanup}
+NF_CASES=${NF_CASES:-basic errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -325,21 +325,38 @@ case_filters() {
 
 # ---- traffic integrity -----------------------------------------------------
 
-case_integrity() {
-	start_attached integrity 2 || return
-	_sink=$NF_TMP/sink
+# integrity_round SPORT RATE: 10,000 datagrams from ns2 to a sink in ns1;
+# sets _got (received) and _drops (kernel queue drops meanwhile).
+integrity_round() {
+	_sink=$NF_TMP/sink.$1
+	_d0=$(nf_kernel_drops)
 	"$NF_IP" netns exec "$NS1" "$NFTOOL" sink --port 5400 --count 10000 --timeout 30 >"$_sink" 2>&1 &
 	_sp=$!
 	nf_bg_add $_sp
 	nf_wait_file "$_sink" listening 5
-	nf_send 2 udp --src $B4 --dst $A4 --sport 4400 --dport 5400 --count 10000 --size 64
+	nf_send 2 udp --src $B4 --dst $A4 --sport "$1" --dport 5400 --count 10000 --size 64 --rate "$2"
 	wait $_sp
-	nf_expect integrity/all_delivered "$(sed -n 's/^received //p' "$_sink")" 10000 "datagrams received"
+	_got=$(sed -n 's/^received //p' "$_sink")
+	_got=${_got:-0}
+	_drops=$(($(nf_kernel_drops) - _d0))
+}
+
+case_integrity() {
+	start_attached integrity 2 || return
+	_rounds=1
+	integrity_round 4401 50000
+	if [ "$_got" -lt 10000 ] && [ $((_got + _drops)) -ge 10000 ]; then
+		echo "integrity: $((10000 - _got)) lost in kernel queues (busy host?); again, slower" >&2
+		_rounds=2
+		integrity_round 4402 5000
+	fi
+	nf_expect integrity/all_delivered "$_got" 10000 \
+		"datagrams received ($_drops kernel queue drops; $((10000 - _got - _drops)) unexplained)"
 	stop_ok integrity
-	_ev=$(nf_count "$NF_OUT" dir=ingress proto=udp sport=4400 dport=5400)
+	_ev=$(nf_count "$NF_OUT" dir=ingress proto=udp sport~440 dport=5400)
 	_l=$(nf_stat lost) _s=$(nf_stat seen)
-	nf_check integrity/stats_seen "packets seen '${_s}' < 10000" [ "${_s:-0}" -ge 10000 ]
-	nf_expect integrity/logged_plus_lost "$((_ev + ${_l:-0}))" 10000 "events + lost ($_ev + ${_l:-?})"
+	nf_check integrity/stats_seen "packets seen '${_s}' < 10000" [ "${_s:-0}" -ge $((10000 * _rounds)) ]
+	nf_expect integrity/logged_plus_lost "$((_ev + ${_l:-0}))" $((10000 * _rounds)) "events + lost ($_ev + ${_l:-?})"
 }
 
 # ---- -w pcapng -------------------------------------------------------------
@@ -361,9 +378,20 @@ case_pcapng() {
 		return
 	fi
 	nf_check pcapng/tshark_reads "tshark cannot read the file" tshark_reads "$_cap"
-	nf_expect pcapng/udp "$(tshark_count "$_cap" "ip.src==$B4 && ip.dst==$A4 && udp.srcport==4500 && udp.dstport==5500 && frame.len==106")" 5 "packets"
+	nf_expect pcapng/udp "$(tshark_count "$_cap" "!icmp && ip.src==$B4 && ip.dst==$A4 && udp.srcport==4500 && udp.dstport==5500 && frame.len==106")" 5 "packets"
 	nf_expect pcapng/icmp_request "$(tshark_count "$_cap" "ip.src==$A4 && ip.dst==$B4 && icmp.type==8")" 3 "packets"
 	nf_expect pcapng/icmp_reply "$(tshark_count "$_cap" "ip.src==$B4 && ip.dst==$A4 && icmp.type==0")" 3 "packets"
+}
+
+# -w - : the pcapng stream goes to stdout.
+case_pcapng_stdout() {
+	start_attached pcapng_stdout 2 -w - || return
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4501 --dport 5501 --count 2 --size 64
+	stop_ok pcapng_stdout
+	nf_expect pcapng_stdout/magic "$(od -An -tx1 -N4 "$NF_OUT" | tr -d ' \n')" 0a0d0d0a "first block type"
+	if command -v tshark >/dev/null 2>&1; then
+		nf_expect pcapng_stdout/udp "$(tshark_count "$NF_OUT" "!icmp && udp.srcport==4501 && udp.dstport==5501")" 2 "packets"
+	fi
 }
 
 # ---- -c COUNT ----------------------------------------------------------------
