@@ -350,14 +350,22 @@ static __always_inline void emit(struct __sk_buff *skb, struct nr_event *ev, str
 		if (!s) {
 			err = -1;
 		} else {
-			__u32 cap = capture_len(skb, NR_SNAP_MAX);
-			if (cap > NR_SNAP_MAX) /* for the verifier */
-				cap = 0;
-			if (cap && bpf_skb_load_bytes(skb, 0, s->data, cap) < 0)
-				cap = 0;
-			ev->cap_len = cap;
+			/* Old verifiers track bounds only on the register that was
+			 * compared and need a length >= 1 for skb_load_bytes: check
+			 * cap - 1 in a 64-bit register hidden from the compiler,
+			 * then derive the length from that very register. */
+			__u64 n = (__u64)capture_len(skb, NR_SNAP_MAX) - 1;
+			asm volatile("" : "+r"(n));
+			__u64 size = sizeof(*ev);
+			if (n < NR_SNAP_MAX) {
+				n += 1;
+				if (bpf_skb_load_bytes(skb, 0, s->data, n) == 0) {
+					ev->cap_len = n;
+					size += n;
+				}
+			}
 			s->ev = *ev;
-			err = bpf_ringbuf_output(&nr_ring, s, sizeof(*ev) + cap, wakeup_flags());
+			err = bpf_ringbuf_output(&nr_ring, s, size, wakeup_flags());
 		}
 	}
 	if (err < 0 && c)
