@@ -3,12 +3,16 @@
 #
 # Needs iproute2's ip (netns, veth, vlan, nodad); busybox ip cannot do it.
 # Env: NFLUX (nflux binary), NFTOOL (nftool binary), NF_MODE (tcx|netlink:
-# the result label prefix; netlink sets NFLUX_FORCE_NETLINK=1 for nflux).
+# the result label prefix; netlink sets NFLUX_FORCE_NETLINK=1 for nflux),
+# NF_IP / NF_TC (iproute2 binaries, found in /sbin.. by default), NF_WAIT
+# (seconds to wait for nflux to attach or to exit; default 10, raise it
+# for slow emulated guests).
 
 NF_ROOT=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
 NFLUX=${NFLUX:-$NF_ROOT/build/nflux}
 NFTOOL=${NFTOOL:-$NF_ROOT/build/nftool}
 NF_MODE=${NF_MODE:-tcx}
+NF_WAIT=${NF_WAIT:-10}
 NS1=nfa$$
 NS2=nfb$$
 A4=10.77.0.1 B4=10.77.0.2 A6=fd77::1 B6=fd77::2
@@ -192,8 +196,8 @@ nf_wait_attached() {
 			NF_WHY="nflux exited before attaching: $(nf_err_tail)"
 			return 1
 		fi
-		if [ "$_i" -ge 100 ]; then
-			NF_WHY="$_have of $_want programs attached after 10 s: $(nf_err_tail)"
+		if [ "$_i" -ge $((NF_WAIT * 10)) ]; then
+			NF_WHY="$_have of $_want programs attached after $NF_WAIT s: $(nf_err_tail)"
 			return 1
 		fi
 		sleep 0.1
@@ -203,12 +207,12 @@ nf_wait_attached() {
 
 nf_err_tail() { tail -n 2 "$NF_ERR" 2>/dev/null | tr '\n' ' ' | cut -c1-300; }
 
-# nf_stop [SIG]: signal nflux (default INT), wait up to 10 s (then KILL);
+# nf_stop [SIG]: signal nflux (default INT), wait up to NF_WAIT s (then KILL);
 # NF_RC = its exit status, NF_STOP_OK = 1 if it exited by itself.
 nf_stop() {
 	NF_STOP_OK=1
 	kill -"${1:-INT}" "$NF_PID" 2>/dev/null
-	if ! nf_wait_gone "$NF_PID" 10; then
+	if ! nf_wait_gone "$NF_PID" "$NF_WAIT"; then
 		NF_STOP_OK=0
 		kill -KILL "$NF_PID" 2>/dev/null
 	fi

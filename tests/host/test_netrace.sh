@@ -5,7 +5,10 @@
 # path (result names "tcx/..." and "netlink/...").
 #
 # Env: NFLUX, NFTOOL (binaries), NF_MODES (default "tcx netlink"),
-# NF_CASES (default: all; e.g. "basic ratelimit cleanup").
+# NF_CASES (default: all; e.g. "basic ratelimit cleanup"), NF_IP, NF_TC,
+# NF_WAIT (see lib.sh). Needs iproute2's ip; tc and tshark are optional
+# (their checks are skipped). VLAN device checks need 802.1Q (8021q);
+# tagged frames are tested without it.
 . "$(dirname "$0")/lib.sh"
 
 NF_MODES=${NF_MODES:-tcx netlink}
@@ -213,7 +216,7 @@ attach_path_ok() {
 bad_args() {
 	_name=$1 _word=$2
 	shift 2
-	nf_run_sync 10 "$@"
+	nf_run_sync "$NF_WAIT" "$@"
 	_el=$(grep -c . "$NF_ERR")
 	if [ "$NF_RC" = 1 ] && [ "$_el" = 1 ] && grep -q -- "$_word" "$NF_ERR" && [ ! -s "$NF_OUT" ]; then
 		nf_pass "$_name"
@@ -399,11 +402,11 @@ case_pcapng_stdout() {
 case_count() {
 	start_attached count 2 -c 5 || return
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4600 --dport 5600 --count 20 --rate 200
-	if nf_wait_gone "$NF_PID" 10; then
+	if nf_wait_gone "$NF_PID" "$NF_WAIT"; then
 		wait "$NF_PID"
 		nf_expect count/exit_status $? 0 "status"
 	else
-		nf_fail count/exits_by_itself "still running 10 s after 20 packets with -c 5"
+		nf_fail count/exits_by_itself "still running $NF_WAIT s after 20 packets with -c 5"
 		nf_stop KILL
 	fi
 	NF_PID=
