@@ -194,8 +194,8 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	if (nr_kern_load(&k, &cfg))
 		goto out_fd;
 	if (nr_sink_open(&sink, output_format(o), fd, ifs, nifs, cfg.snaplen, o->count)) {
-		nf_err("netrace: cannot start the output");
-		goto out_kern;
+		nf_err("netrace: cannot start the output: %s", strerror(-sink.ob.err));
+		goto out_sink;
 	}
 	rd = nf_reader_open(k.events_fd, k.events_type, nr_sink_event, &sink);
 	if (!rd) {
@@ -220,7 +220,6 @@ out_reader:
 	nf_reader_free(rd);
 out_sink:
 	nr_sink_close(&sink);
-out_kern:
 	nr_kern_close(&k);
 out_fd:
 	if (fd > 1)

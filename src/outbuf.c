@@ -11,7 +11,9 @@ int outbuf_init(struct outbuf *o, int fd, size_t flush_at, size_t max_record)
 	o->flush_at = flush_at;
 	o->cap = flush_at + max_record;
 	o->buf = malloc(o->cap);
-	return o->buf ? 0 : -ENOMEM;
+	if (!o->buf)
+		o->err = -ENOMEM;
+	return o->err;
 }
 
 int outbuf_flush(struct outbuf *o)
