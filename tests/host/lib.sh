@@ -246,7 +246,7 @@ nf_tcp_conn() {
 	ip netns exec "$2" timeout 15 "$NFTOOL" tcp-client --dst "$3" --port "$4" --sport "$5" \
 		--size "$6" --src "$7" --timeout 10 >/dev/null || return 1
 	wait $_sp || return 1
-	grep -q "^received $6\$" "$_srv"
+	grep -q "^received $6 bad 0\$" "$_srv"
 }
 
 # Packets the kernel dropped between vB and a UDP socket in ns1 (softnet

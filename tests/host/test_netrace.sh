@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NF_MODES=${NF_MODES:-tcx netlink}
-NF_CASES=${NF_CASES:-basic errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
+NF_CASES=${NF_CASES:-basic ifaces errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -62,6 +62,17 @@ start_attached() {
 	return 1
 }
 
+# start_bare CASE ARGS...: the same without the implied -i vA.
+start_bare() {
+	_case=$1
+	shift
+	nf_start_bare "$@"
+	if nf_wait_attached 2; then return 0; fi
+	nf_fail "$_case/attach" "$NF_WHY"
+	nf_stop KILL
+	return 1
+}
+
 # stop_ok CASE: SIGINT, then assert a clean exit with status 0.
 stop_ok() {
 	nf_stop INT
@@ -72,12 +83,14 @@ stop_ok() {
 # ---- basic: every protocol and header variant in one run -----------------
 
 basic_traffic() {
-	nf_tcp_conn "$NS1" "$NS2" $A4 6001 41001 100 $B4 || echo "tcp4 connection failed" >&2
+	nf_tcp_conn "$NS1" "$NS2" $A4 6001 41001 100 $B4
+	TCP4_RC=$?
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4001 --dport 5001 --count 3 --size 64
 	nf_send 1 udp --src $A4 --dst $B4 --sport 5001 --dport 4001 --count 2 --size 32 --ttl 17
 	nf_send 1 icmp --src $A4 --dst $B4 --count 2 --size 56
 	nf_send 2 udp --src $B6 --dst $A6 --sport 4002 --dport 5002 --count 2 --size 64
-	nf_tcp_conn "$NS1" "$NS2" $A6 6002 41002 200 $B6 || echo "tcp6 connection failed" >&2
+	nf_tcp_conn "$NS1" "$NS2" $A6 6002 41002 200 $B6
+	TCP6_RC=$?
 	nf_send 1 icmp --src $A6 --dst $B6 --count 2 --size 56
 	nf_send 2 udp --src $B6 --dst $A6 --sport 4003 --dport 5003 --hbh --size 64
 	nf_send 2 tcp --src $B6 --dst $A6 --sport 4004 --dport 5004 --flags S --hbh --size 0
@@ -125,6 +138,8 @@ basic_checks() {
 	want basic/iface 0 iface!=vA
 	want basic/ifindex 0 ifindex!=$NF_IFINDEX
 	nf_check basic/ts "bad or far-off ts: $(ts_bad | head -n 1)" ts_all_ok
+	nf_expect tcp4/connection_intact "$TCP4_RC" 0 "client/server status (data not all through unaltered)"
+	nf_expect tcp6/connection_intact "$TCP6_RC" 0 "client/server status (data not all through unaltered)"
 	tcp_checks tcp4 ipv4 $B4 $A4 41001 6001 100
 	tcp_checks tcp6 ipv6 $B6 $A6 41002 6002 200
 	_bu="family=ipv4 proto=udp"
@@ -208,6 +223,38 @@ attach_path_ok() {
 	_t=$(in1 "$NFTOOL" tcx vA 2>/dev/null | wc -l)
 	_f=$(in1 "$NFTOOL" filters vA | awk '$10 ~ /^nflux/' | wc -l)
 	if [ "$NF_MODE" = tcx ]; then [ "$_t" -eq 2 ] && [ "$_f" -eq 0 ]; else [ "$_t" -eq 0 ] && [ "$_f" -eq 2 ]; fi
+}
+
+# ---- interface selection ---------------------------------------------------
+
+case_ifaces() {
+	# no -i: the interface of the default route
+	ip -n "$NS1" route replace default via $B4 dev vA
+	if start_bare iface_default; then
+		nf_send 2 udp --src $B4 --dst $A4 --sport 4700 --dport 5700
+		stop_ok iface_default
+		want iface_default/route_iface 1 iface=vA proto=udp sport=4700
+	fi
+	ip -n "$NS1" route del default
+	# -i any: every interface that is up, except lo
+	if start_bare iface_any -i any; then
+		nf_send 2 udp --src $B4 --dst $A4 --sport 4701 --dport 5701
+		nf_send 1 icmp --src 127.0.0.1 --dst 127.0.0.1
+		stop_ok iface_any
+		want iface_any/vA 1 iface=vA proto=udp sport=4701
+		want iface_any/not_lo 0 iface=lo
+	fi
+	# lo when named (its Ethernet header is all zeroes)
+	if start_bare iface_lo -i lo -i vA; then
+		nf_send 2 udp --src $B4 --dst $A4 --sport 4702 --dport 5702
+		nf_send 1 icmp --src 127.0.0.1 --dst 127.0.0.1 --size 56
+		stop_ok iface_lo
+		want iface_lo/vA 1 iface=vA proto=udp sport=4702
+		_lo="iface=lo family=ipv4 proto=icmp src=127.0.0.1 dst=127.0.0.1 len=84"
+		for _t in 8 0; do
+			for _d in egress ingress; do want "iface_lo/icmp_type${_t}_$_d" 1 $_lo icmp_type=$_t dir=$_d; done
+		done
+	fi
 }
 
 # ---- command line errors -------------------------------------------------
@@ -339,7 +386,8 @@ integrity_round() {
 	nf_wait_file "$_sink" listening 5
 	nf_send 2 udp --src $B4 --dst $A4 --sport "$1" --dport 5400 --count 10000 --size 64 --rate "$2"
 	wait $_sp
-	_got=$(sed -n 's/^received //p' "$_sink")
+	_got=$(sed -n 's/^received \([0-9]*\) .*/\1/p' "$_sink")
+	_intact=$(sed -n 's/^received .* intact //p' "$_sink")
 	_got=${_got:-0}
 	_drops=$(($(nf_kernel_drops) - _d0))
 }
@@ -355,6 +403,7 @@ case_integrity() {
 	fi
 	nf_expect integrity/all_delivered "$_got" 10000 \
 		"datagrams received ($_drops kernel queue drops; $((10000 - _got - _drops)) unexplained)"
+	nf_expect integrity/unaltered "${_intact:-0}" "$_got" "datagrams with the payload as sent"
 	stop_ok integrity
 	_ev=$(nf_count "$NF_OUT" dir=ingress proto=udp sport~440 dport=5400)
 	_l=$(nf_stat lost) _s=$(nf_stat seen)

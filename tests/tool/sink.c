@@ -1,4 +1,5 @@
-/* nftool sink: count UDP datagrams arriving on a port (IPv4 and IPv6). */
+/* nftool sink: count UDP datagrams arriving on a port (IPv4 and IPv6),
+ * and those whose payload is exactly what nftool send put there. */
 #include "tool.h"
 #include <errno.h>
 #include <poll.h>
@@ -52,25 +53,36 @@ static int parse_sink(int argc, char **argv, struct sink_opts *o)
 	return o->port ? 0 : tool_err("sink: --port is required");
 }
 
-/* Drain what is queued; returns datagrams read, or -1 on an error. */
-static long drain(int fd, unsigned long want, unsigned long have)
+/* nftool send's payload: byte i is i & 0xff. */
+static int intact(const unsigned char *p, size_t len)
 {
-	char buf[65536];
-	long n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (unsigned char)i)
+			return 0;
+	return 1;
+}
 
-	while (!want || have + (unsigned long)n < want) {
-		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? n : tool_err("recv: %s", strerror(errno));
-		n++;
+/* Drain what is queued, counting datagrams and intact ones; -1 on an error. */
+static int drain(int fd, unsigned long want, unsigned long *got, unsigned long *ok)
+{
+	unsigned char buf[65536];
+
+	while (!want || *got < want) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : tool_err("recv: %s", strerror(errno));
+		++*got;
+		*ok += (unsigned long)intact(buf, (size_t)n);
 	}
-	return n;
+	return 0;
 }
 
 int cmd_sink(int argc, char **argv)
 {
 	struct sink_opts o;
 	int big = 64 << 20;
-	unsigned long got = 0;
+	unsigned long got = 0, ok = 0;
 
 	if (parse_sink(argc, argv, &o))
 		return 2;
@@ -89,15 +101,10 @@ int cmd_sink(int argc, char **argv)
 		struct pollfd p = { fd, POLLIN, 0 };
 		int ms = (int)((end - tool_now()) * 1000) + 1;
 
-		if (poll(&p, 1, ms) > 0) {
-			long n = drain(fd, o.count, got);
-
-			if (n < 0)
-				break;
-			got += (unsigned long)n;
-		}
+		if (poll(&p, 1, ms) > 0 && drain(fd, o.count, &got, &ok))
+			break;
 	}
 	close(fd);
-	printf("received %lu\n", got);
+	printf("received %lu intact %lu\n", got, ok);
 	return !o.count || got == o.count ? 0 : 1;
 }

@@ -51,15 +51,23 @@ static void set_timeout(int fd, unsigned long secs)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Read until EOF; the byte count, or -1 on an error or timeout. */
-static long read_all(int fd)
+static char pattern_at(long off)
+{
+	return (char)('a' + off % 26);
+}
+
+/* Read until EOF; the byte count, or -1 on an error or timeout. *bad
+ * counts bytes that differ from the client's pattern. */
+static long read_all(int fd, long *bad)
 {
 	char buf[4096];
 	long total = 0;
 	ssize_t n;
 
+	*bad = 0;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		total += n;
+		for (ssize_t i = 0; i < n; i++, total++)
+			*bad += buf[i] != pattern_at(total);
 	return n < 0 ? tool_err("read: %s", strerror(errno)) : total;
 }
 
@@ -85,26 +93,29 @@ int cmd_tcp_server(int argc, char **argv)
 	if (cfd < 0)
 		return tool_err("tcp-server: no connection within %lus", o.timeout), 1;
 	set_timeout(cfd, o.timeout);
-	long got = read_all(cfd);
+	long bad, got = read_all(cfd, &bad);
 
 	close(cfd);                 /* our FIN */
-	printf("received %ld\n", got);
+	printf("received %ld bad %ld\n", got, bad);
 	return got < 0;
 }
 
 static int write_pattern(int fd, unsigned long size)
 {
 	char buf[4096];
+	long off = 0;
 
-	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (char)('a' + i % 26);
 	while (size) {
 		size_t n = size < sizeof(buf) ? size : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern_at(off + (long)i);
 		ssize_t w = write(fd, buf, n);
 
 		if (w <= 0)
 			return tool_err("write: %s", strerror(errno));
 		size -= (unsigned long)w;
+		off += w;
 	}
 	return 0;
 }
@@ -150,7 +161,7 @@ int cmd_tcp_client(int argc, char **argv)
 
 	if (!r && shutdown(fd, SHUT_WR))
 		r = tool_err("shutdown: %s", strerror(errno));
-	long back = r ? -1 : read_all(fd);   /* until the server's FIN */
+	long bad, back = r ? -1 : read_all(fd, &bad);   /* until the server's FIN */
 
 	close(fd);
 	printf("sent %lu\n", r ? 0 : o.size);
