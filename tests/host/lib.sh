@@ -144,7 +144,8 @@ nf_setup_vlan() {
 # ---- nflux ---------------------------------------------------------------
 
 # nf_start ARGS...: nflux netrace -i vA ARGS in ns1, in the background;
-# events to $NF_OUT, diagnostics to $NF_ERR, pid in NF_PID.
+# events to $NF_OUT, diagnostics to $NF_ERR, pid in NF_PID. NF_FORMAT
+# (default json) is the --log-format.
 nf_start() { nf_start_bare -i vA "$@"; }
 
 # nf_start_bare ARGS...: the same without the implied -i vA.
@@ -155,10 +156,11 @@ nf_start_bare() {
 	# A simple command by path (not a function) in the background, so
 	# that $! is the pid of ip, which execs nflux: signals reach nflux.
 	if [ "$NF_MODE" = netlink ]; then
-		"$NF_IP" netns exec "$NS1" env NFLUX_FORCE_NETLINK=1 "$NFLUX" --log-format json netrace "$@" \
-			>"$NF_OUT" 2>"$NF_ERR" &
+		"$NF_IP" netns exec "$NS1" env NFLUX_FORCE_NETLINK=1 "$NFLUX" --log-format "${NF_FORMAT:-json}" \
+			netrace "$@" >"$NF_OUT" 2>"$NF_ERR" &
 	else
-		"$NF_IP" netns exec "$NS1" "$NFLUX" --log-format json netrace "$@" >"$NF_OUT" 2>"$NF_ERR" &
+		"$NF_IP" netns exec "$NS1" "$NFLUX" --log-format "${NF_FORMAT:-json}" netrace "$@" \
+			>"$NF_OUT" 2>"$NF_ERR" &
 	fi
 	NF_PID=$!
 }

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NF_MODES=${NF_MODES:-tcx netlink}
-NF_CASES=${NF_CASES:-basic ifaces errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
+NF_CASES=${NF_CASES:-basic ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -257,6 +257,33 @@ case_ifaces() {
 	fi
 }
 
+# ---- text output -------------------------------------------------------------
+
+# text_lines TOKEN...: lines of $NF_OUT holding every token as a word or as
+# a word's part between non-alphanumerics (10.77.0.2.4800 holds 4800).
+text_lines() {
+	awk -v toks="$*" 'BEGIN { n = split(toks, t, " ") }
+	{
+		line = " " $0 " "; gsub(/[^A-Za-z0-9:]/, " ", line)
+		for (i = 1; i <= n; i++) { w = t[i]; gsub(/[^A-Za-z0-9:]/, " ", w); if (!index(line, " " w " ")) next }
+		c++
+	} END { print c + 0 }' "$NF_OUT"
+}
+
+case_text() {
+	NF_FORMAT=text
+	start_attached text 2
+	_ok=$?
+	NF_FORMAT=json
+	[ $_ok = 0 ] || return
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4800 --dport 5800 --count 2 --size 64 --ttl 33
+	nf_send 1 icmp --src $A6 --dst $B6 --size 56
+	stop_ok text
+	nf_expect text/udp_line_per_event "$(text_lines vA ingress udp $B4 4800 $A4 5800 92 33)" 2 "lines with iface, dir, proto, addresses, ports, len, ttl"
+	nf_expect text/icmp6_line "$(text_lines vA egress icmpv6 $A6 $B6 128 104 64)" 1 "lines with iface, dir, proto, addresses, type, len, hop limit"
+	nf_expect text/not_json "$(grep -c '^{' "$NF_OUT")" 0 "JSON lines"
+}
+
 # ---- command line errors -------------------------------------------------
 
 # bad_args NAME WORD ARGS...: exit 1, one stderr line (naming WORD), no events.
@@ -333,6 +360,9 @@ case_ratelimit() {
 	want ratelimit/first_burst_once 1 $_f !suppressed_packets
 	want ratelimit/second_burst_suppressed 1 $_f suppressed_packets=999 suppressed_bytes=$((999 * 92))
 	want ratelimit/not_egress 0 proto=udp sport=4200 dir=egress
+	stats_checks ratelimit
+	_s=$(nf_stat seen)
+	nf_check ratelimit/stats_seen "packets seen '${_s}' < 1500 sent" [ "${_s:-0}" -ge 1500 ]
 	_p=$(nf_stat suppress)
 	nf_check ratelimit/stats_suppressed "suppressed '${_p}' < 1498 (999 + 499 held back)" \
 		[ "${_p:-0}" -ge 1498 ]
