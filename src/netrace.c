@@ -77,7 +77,11 @@ static int resolve_ifaces(const struct nr_opts *o, struct nr_iface_ent **out, si
 		return v ? 0 : -1;
 	}
 	for (size_t a = 0; a < o->nifaces; a++) {
-		if (nf_iface_resolve(o->ifaces[a], &list, &cnt)) {
+		int r = nf_iface_resolve(o->ifaces[a], &list, &cnt);
+		/* "any" may find nothing up when other -i names lo */
+		if (r == -ENODEV && !strcmp(o->ifaces[a], "any") && o->nifaces > 1)
+			continue;
+		if (r) {
 			nf_err("%s", nf_lasterr());
 			free(v);
 			return -1;
