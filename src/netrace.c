@@ -49,57 +49,66 @@ static void add_iface(struct nr_iface_ent *v, size_t *n, const struct nf_iface *
 	e->l3 = nf_iface_is_l3(f->type);
 }
 
-/* -i values, or the default: the default route's interface (all of them
- * for --cleanup). *out is malloc'd. 0 or -1 with the error logged. */
-static int resolve_ifaces(const struct nr_opts *o, struct nr_iface_ent **out, size_t *n)
+/* No -i: the default route's interface (every interface for --cleanup). */
+static int default_ifaces(const struct nr_opts *o, struct nr_iface_ent **out, size_t *n)
 {
 	struct nf_iface *list = NULL, one;
-	size_t cnt = 0, total = 0;
-	struct nr_iface_ent *v = NULL;
-	*n = 0;
-	if (o->nifaces == 0) {
-		int r = o->cleanup ? nf_iface_list(&list, &cnt) : nf_iface_default(&one);
-		if (r) {
-			nf_err(r == -ENOENT ? "no default route: name an interface with -i" : "%s",
-			       nf_lasterr());
-			return -1;
-		}
-		if (!o->cleanup) {
-			list = &one;
-			cnt = 1;
-		}
-		v = calloc(cnt ? cnt : 1, sizeof(*v));
-		for (size_t i = 0; v && i < cnt; i++)
-			add_iface(v, n, &list[i]);
-		if (list != &one)
-			free(list);
-		*out = v;
-		return v ? 0 : -1;
+	size_t cnt = 1;
+	int r = o->cleanup ? nf_iface_list(&list, &cnt) : nf_iface_default(&one);
+	if (r == -ENOENT) {
+		nf_err("no default route: name an interface with -i");
+		return -1;
 	}
+	if (r) {
+		nf_err("%s", nf_lasterr());
+		return -1;
+	}
+	const struct nf_iface *src = o->cleanup ? list : &one;
+	*out = calloc(cnt ? cnt : 1, sizeof(**out));
+	for (size_t i = 0; *out && i < cnt; i++)
+		add_iface(*out, n, &src[i]);
+	free(list);
+	return *out ? 0 : -1;
+}
+
+/* Each -i value; "any" may find nothing up when another -i names lo. */
+static int named_ifaces(const struct nr_opts *o, struct nr_iface_ent **out, size_t *n)
+{
+	size_t total = 0;
 	for (size_t a = 0; a < o->nifaces; a++) {
+		struct nf_iface *list = NULL;
+		size_t cnt = 0;
 		int r = nf_iface_resolve(o->ifaces[a], &list, &cnt);
-		/* "any" may find nothing up when other -i names lo */
 		if (r == -ENODEV && !strcmp(o->ifaces[a], "any") && o->nifaces > 1)
 			continue;
 		if (r) {
 			nf_err("%s", nf_lasterr());
-			free(v);
 			return -1;
 		}
-		struct nr_iface_ent *nv = realloc(v, (total + cnt) * sizeof(*v));
+		struct nr_iface_ent *nv = realloc(*out, (total + cnt) * sizeof(*nv));
 		if (!nv) {
 			free(list);
-			free(v);
 			return -1;
 		}
-		v = nv;
+		*out = nv;
 		total += cnt;
 		for (size_t i = 0; i < cnt; i++)
-			add_iface(v, n, &list[i]);
+			add_iface(*out, n, &list[i]);
 		free(list);
 	}
-	*out = v;
+	if (*n == 0) {
+		nf_err("no interface is up");
+		return -1;
+	}
 	return 0;
+}
+
+/* *out is malloc'd (free it even on failure). 0 or -1 with the error logged. */
+static int resolve_ifaces(const struct nr_opts *o, struct nr_iface_ent **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return o->nifaces ? named_ifaces(o, out, n) : default_ifaces(o, out, n);
 }
 
 static void build_config(const struct nr_opts *o, struct nr_config *cfg)
