@@ -30,18 +30,11 @@ static int count_lines(const char *s)
 
 static struct nr_event udp_event(uint32_t ifindex, uint16_t sport)
 {
-	struct nr_event e;
-	memset(&e, 0, sizeof(e));
-	e.ifindex = ifindex;
-	e.family = 4;
-	e.proto = 17;
-	e.ttl = 64;
-	e.ip_len = 28;
-	e.flags = NR_F_PORTS;
-	e.sport = sport;
-	e.dport = 53;
-	e.saddr[0] = 10, e.saddr[3] = 1;
-	e.daddr[0] = 10, e.daddr[3] = 2;
+	struct nr_event e = {
+		.ifindex = ifindex, .family = 4, .proto = 17, .ttl = 64, .ip_len = 28,
+		.flags = NR_F_PORTS, .sport = sport, .dport = 53,
+		.saddr = { 10, 0, 0, 1 }, .daddr = { 10, 0, 0, 2 },
+	};
 	return e;
 }
 
