@@ -46,8 +46,13 @@ keys() {
 	shift 2
 	_n=$(nf_count "$NF_OUT" "$@")
 	_b=$(nf_keys_bad "$NF_OUT" "$_req" "$OPT_KEYS" "$@")
-	if [ "$_n" -gt 0 ] && [ "$_b" = 0 ]; then nf_pass "$_name"; else
-		nf_fail "$_name" "$_b of $_n events matching '$*' have other keys than $_req ($(cat "$NF_TMP/badkeys" 2>/dev/null))"; fi
+	if [ "$_n" = 0 ]; then
+		nf_fail "$_name" "no events matching '$*' to check the keys of"
+	elif [ "$_b" = 0 ]; then
+		nf_pass "$_name"
+	else
+		nf_fail "$_name" "$_b of $_n events matching '$*' have other keys than $_req ($(cat "$NF_TMP/badkeys" 2>/dev/null))"
+	fi
 }
 
 # start_attached CASE NDIRS ARGS...: start nflux and wait for its programs;
