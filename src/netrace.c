@@ -210,6 +210,7 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 		nf_err("netrace: cannot start the output: %s", strerror(-sink.ob.err));
 		goto out_sink;
 	}
+	sink.ob.stop = &stop_signal;
 	rd = nf_reader_open(k.events_fd, k.events_type, nr_sink_event, &sink);
 	if (!rd) {
 		nf_err("netrace: opening the event reader: %s", nf_lasterr());
@@ -223,7 +224,7 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 		k.use_perf ? "perf buffer" : "ring buffer");
 	status = event_loop(&sink, rd) ? 1 : 0;
 	nr_kern_detach(&k);
-	if (sink.ob.err && sink.ob.err != -EPIPE) {
+	if (sink.ob.err && sink.ob.err != -EPIPE && sink.ob.err != -EINTR) {
 		nf_err("writing events: %s", strerror(-sink.ob.err));
 		status = 1;
 	}

@@ -21,8 +21,11 @@ int outbuf_flush(struct outbuf *o)
 	size_t done = 0;
 	while (done < o->len && !o->err) {
 		ssize_t w = nf_sys->write(o->fd, o->buf + done, o->len - done);
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR) {
+			if (o->stop && *o->stop)
+				o->err = -EINTR;
 			continue;
+		}
 		if (w <= 0)
 			o->err = w < 0 ? -errno : -EIO;
 		else

@@ -3,6 +3,7 @@
 #ifndef NF_OUTBUF_H
 #define NF_OUTBUF_H
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 struct outbuf {
@@ -12,6 +13,9 @@ struct outbuf {
 	size_t flush_at;          /* write out once this much is pending */
 	int err;                  /* first write error (-errno), sticky */
 	uint64_t bytes;           /* total written */
+	/* When set and non-zero, a write interrupted by a signal gives up
+	 * (-EINTR) instead of blocking on, e.g. a full pipe, forever. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* flush_at bytes are batched; max_record is the largest single reserve.

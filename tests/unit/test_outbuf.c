@@ -102,6 +102,22 @@ int main(void)
 		CHECK_EQ(writes, before); /* nothing more is attempted */
 		CHECK_EQ(outbuf_close(&o), -EPIPE);
 	}
+	T_CASE("a signal with the stop flag set ends a blocked write") {
+		reset();
+		volatile sig_atomic_t stop = 0;
+		REQUIRE(outbuf_init(&o, 1, 1024, 64) == 0);
+		o.stop = &stop;
+		eintr_once = 1;
+		CHECK_EQ(outbuf_write(&o, "abc", 3), 0);
+		CHECK_EQ(outbuf_flush(&o), 0); /* EINTR without stop: retried */
+		CHECK_EQ(sink_len, 3);
+		stop = 2;
+		eintr_once = 1;
+		CHECK_EQ(outbuf_write(&o, "def", 3), 0);
+		CHECK_EQ(outbuf_flush(&o), -EINTR);
+		CHECK_EQ(sink_len, 3);
+		outbuf_close(&o);
+	}
 	nf_sys = &nf_sys_real;
 
 	T_CASE("monotonic to realtime") {
