@@ -26,10 +26,14 @@ int outbuf_flush(struct outbuf *o)
 				o->err = -EINTR;
 			continue;
 		}
-		if (w <= 0)
+		if (w <= 0) {
 			o->err = w < 0 ? -errno : -EIO;
-		else
-			done += (size_t)w;
+			continue;
+		}
+		done += (size_t)w;
+		/* A short write to a blocking fd means a signal arrived. */
+		if (done < o->len && o->stop && *o->stop)
+			o->err = -EINTR;
 	}
 	o->bytes += done;
 	o->len = 0;

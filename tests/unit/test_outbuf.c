@@ -117,6 +117,15 @@ int main(void)
 		CHECK_EQ(outbuf_flush(&o), -EINTR);
 		CHECK_EQ(sink_len, 3);
 		outbuf_close(&o);
+		/* a short write (interrupted after some bytes) with stop set */
+		reset();
+		REQUIRE(outbuf_init(&o, 1, 1024, 64) == 0);
+		o.stop = &stop;
+		max_chunk = 2;
+		CHECK_EQ(outbuf_write(&o, "abcdef", 6), 0);
+		CHECK_EQ(outbuf_flush(&o), -EINTR);
+		CHECK_EQ(writes, 1);
+		outbuf_close(&o);
 	}
 	nf_sys = &nf_sys_real;
 
