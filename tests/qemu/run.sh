@@ -6,7 +6,7 @@
 # Prints "PASS <kernel>/<test>" / "FAIL <kernel>/<test>: why" lines (tests/run.sh
 # adds the "qemu:" prefix), a "paths" line per kernel, and writes the
 # kernel/path table to build/qemu/matrix.md. Logs: build/qemu/<kernel>.log.
-# Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (300 s per boot),
+# Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (420 s per boot),
 #      NFLUX_QEMU_JOBS (2 boots at a time), NFLUX_QEMU_MEM (1024 MB), NFLUX_QEMU_NOBTF (kernel of the
 #      extra boot without vmlinux BTF, default 6.1; "none" to skip),
 #      NFLUX_QEMU_APPEND (more kernel parameters, e.g. "nflux.cases=basic
@@ -16,7 +16,7 @@ set -u
 B=${B:-build}
 KERNELS=${KERNELS:-5.10 6.1 6.12 7.x}
 ACCEL=${NFLUX_QEMU_ACCEL:-tcg}
-TIMEOUT=${NFLUX_QEMU_TIMEOUT:-300}
+TIMEOUT=${NFLUX_QEMU_TIMEOUT:-420}
 JOBS=${NFLUX_QEMU_JOBS:-2}
 # 512 MB ran out of memory on 7.2 when the suite had several nflux (each
 # with its ring buffer mapped) alive at once.
@@ -40,7 +40,7 @@ for c in qemu-system-x86_64 cpio gzip dpkg-deb apt-get; do
 done
 
 mkdir -p "$OUT"
-rm -f "$OUT"/*.log "$OUT"/*.cpio.gz "$OUT"/*.rc
+rm -f "$OUT"/*.log "$OUT"/*.cpio.gz "$OUT"/*.rc "$OUT"/*.secs
 start=$(date +%s)
 
 # kernels.sh prints "LABEL DIR" per kernel.
@@ -64,9 +64,9 @@ done
 # A job: "LABEL DIR APPEND-EXTRA".
 jobs_file=$OUT/jobs
 : >"$jobs_file"
-while read -r label dir; do
-	echo "$label $dir" >>"$jobs_file"
-done <"$OUT/kernels.list"
+# Newest first: kernels with tcx run the suite twice (tcx and netlink), so
+# the long boots start first and the short ones fill in behind them.
+sort -t. -k1,1nr -k2,2nr "$OUT/kernels.list" >"$jobs_file"
 nobtf_dir=$(awk -v k="$NOBTF" '$1 == k { print $2 }' "$OUT/kernels.list")
 [ -n "$nobtf_dir" ] && echo "$NOBTF-nobtf $nobtf_dir nflux.nobtf=1" >>"$jobs_file"
 
@@ -74,6 +74,7 @@ nobtf_dir=$(awk -v k="$NOBTF" '$1 == k { print $2 }' "$OUT/kernels.list")
 boot() {
 	label=$1 dir=$2 extra_append=${3:-}
 	img=$OUT/$label.cpio.gz log=$OUT/$label.log
+	t0=$(date +%s)
 	if ! sh initramfs/build.sh "$img" "$B/nflux" "$dir/modules" "$EXTRA" 2>"$log"; then
 		echo 98 >"$OUT/$label.rc"
 		return
@@ -83,6 +84,7 @@ boot() {
 		-append "console=ttyS0 panic=-1 quiet nflux.test=/t/tests/qemu/guest.sh $extra_append ${NFLUX_QEMU_APPEND:-}" \
 		</dev/null >>"$log" 2>&1
 	echo $? >"$OUT/$label.rc"
+	echo $(($(date +%s) - t0)) >"$OUT/$label.secs"
 }
 
 # Run the jobs, at most $JOBS at a time.
@@ -105,8 +107,8 @@ wait
 # ---- collect results from each serial console log ----------------------
 matrix=$OUT/matrix.md
 {
-	echo "| kernel | version | TC attach | events | uprobe attach | BTF kinds sanitised | result |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| kernel | version | TC attach | events | uprobe attach | BTF kinds sanitised | result | boot s |"
+	echo "|---|---|---|---|---|---|---|---|"
 } >"$matrix"
 while read -r label dir extra; do
 	log=$OUT/$label.log
@@ -133,7 +135,7 @@ while read -r label dir extra; do
 	[ -n "$paths" ] && echo "PASS $label/paths $paths"
 	val() { echo " $paths" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 	echo "| $label | $(cat "$dir/version") | $(val attach) | $(val events) | $(val uprobe) |" \
-		"$(val btf-sanitised) | $result |" >>"$matrix"
+		"$(val btf-sanitised) | $result | $(cat "$OUT/$label.secs" 2>/dev/null) |" >>"$matrix"
 	rm -f "$log.txt"
 done <"$jobs_file"
 say "matrix in $(($(date +%s) - start)) s; table: $matrix"
