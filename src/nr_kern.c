@@ -7,13 +7,25 @@
 #include "log.h"
 
 #define RING_TEXT (16u << 20)
-#define RING_CAPTURE (64u << 20)
+#define RING_CAPTURE_MAX (64u << 20)
+#define RING_RECORDS 256   /* full-size captured records the ring holds */
 #define FILTER_PREFIX "nflux"
 
 static int env_set(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* With capture: room for RING_RECORDS records of snaplen bytes, between
+ * the text-mode size and RING_CAPTURE_MAX (a power of two). */
+static uint32_t capture_ring_size(uint32_t snaplen)
+{
+	uint64_t want = (uint64_t)(snaplen + sizeof(struct nr_event) + 8) * RING_RECORDS;
+	uint32_t size = RING_TEXT;
+	while (size < want && size < RING_CAPTURE_MAX)
+		size <<= 1;
+	return size;
 }
 
 /* Size the maps for this run before load: the per-CPU scratch only when
@@ -36,7 +48,7 @@ static int size_maps(struct nf_obj *obj, const struct nr_config *cfg)
 			ring->max_entries = 1;
 		}
 	} else {
-		ring->max_entries = capture ? RING_CAPTURE : RING_TEXT;
+		ring->max_entries = capture ? capture_ring_size(cfg->snaplen) : RING_TEXT;
 	}
 	if (capture && !(cfg->flags & NR_C_PERF)) {
 		int cpus = nf_possible_cpus();
@@ -81,6 +93,9 @@ int nr_kern_load(struct nr_kern *k, struct nr_config *cfg)
 	r = nf_obj_set_var(&obj, "nr_cfg", cfg, sizeof(*cfg));
 	if (!r)
 		r = size_maps(&obj, cfg);
+	if (!r)
+		nf_debug("netrace: %s, ring %u KiB", k->use_perf ? "perf buffer" : "ring buffer",
+			 nf_obj_map(&obj, NR_MAP_RING)->max_entries / 1024);
 	if (r) {
 		nf_err("netrace: configuring the BPF object: %s", strerror(-r));
 		nf_obj_free(&obj);
