@@ -375,20 +375,25 @@ case_ratelimit() {
 
 # ---- --host / --port filters ---------------------------------------------
 
+# Ingress: UDP from 3 IPv4 and 3 IPv6 sources in ns2 to ports 5301..5303
+# (sport 4300). Egress: from ns1 with sport 5301/5302 to those hosts
+# (dport 4399), so that the filters must also match dst and sport.
 filter_traffic() {
 	for _s in 10.77.0.2 10.77.0.3 10.77.0.66; do
 		for _p in 5301 5302 5303; do nf_send 2 udp --src $_s --dst $A4 --sport 4300 --dport $_p; done
+		for _p in 5301 5302; do nf_send 1 udp --src $A4 --dst $_s --sport $_p --dport 4399; done
 	done
 	for _s in fd77::2 fd77::3 fd77::1:5; do
 		for _p in 5301 5302; do nf_send 2 udp --src $_s --dst $A6 --sport 4300 --dport $_p; done
 	done
+	for _s in fd77::2 fd77::3; do nf_send 1 udp --src $A6 --dst $_s --sport 5301 --dport 4399; done
 }
 
-# filter_case NAME WANT_TOTAL ARGS... -- TOKEN=N...: total UDP events and
-# per-token counts.
+# filter_case NAME WANT_IN WANT_OUT ARGS... -- TOKEN:N...: UDP events of
+# the ingress and egress traffic, and per-token counts (over both).
 filter_case() {
-	_name=$1 _total=$2
-	shift 2
+	_name=$1 _in=$2 _out=$3
+	shift 3
 	_args=
 	while [ "$1" != -- ]; do _args="$_args $1"; shift; done
 	shift
@@ -396,16 +401,20 @@ filter_case() {
 	start_attached "$_name" 2 $_args || return
 	filter_traffic
 	stop_ok "$_name"
-	want "$_name/udp_total" "$_total" proto=udp sport=4300
-	for _t in "$@"; do want "$_name/${_t%:*}" "${_t##*:}" proto=udp sport=4300 "${_t%:*}"; done
+	want "$_name/udp_in" "$_in" dir=ingress proto=udp sport=4300
+	want "$_name/udp_out" "$_out" dir=egress proto=udp dport=4399
+	for _t in "$@"; do want "$_name/${_t%:*}" "${_t##*:}" proto=udp "${_t%:*}"; done
 }
 
 case_filters() {
-	filter_case filter_host "5" --host 10.77.0.3 --host fd77::3 -- src=10.77.0.3:3 src=fd77::3:2
-	filter_case filter_prefix 5 --host 10.77.0.64/26 --host fd77::1:0/112 -- \
-		src=10.77.0.66:3 src=fd77::1:5:2
-	filter_case filter_two_ports 9 --port 5301 --port 5303 -- dport=5301:6 dport=5303:3 dport=5302:0
-	filter_case filter_host_and_port 1 --host 10.77.0.3 --port 5301 -- src=10.77.0.3:1 dport=5301:1
+	filter_case filter_host 5 3 --host 10.77.0.3 --host fd77::3 -- \
+		src=10.77.0.3:3 dst=10.77.0.3:2 src=fd77::3:2 dst=fd77::3:1
+	filter_case filter_prefix 5 2 --host 10.77.0.64/26 --host fd77::1:0/112 -- \
+		src=10.77.0.66:3 dst=10.77.0.66:2 src=fd77::1:5:2
+	filter_case filter_two_ports 9 5 --port 5301 --port 5303 -- \
+		dport=5301:6 dport=5303:3 dport=5302:0 sport=5301:5 sport=5302:0
+	filter_case filter_host_and_port 1 1 --host 10.77.0.3 --port 5301 -- \
+		src=10.77.0.3:1 dport=5301:1 dst=10.77.0.3:1 sport=5301:1
 }
 
 # ---- traffic integrity -----------------------------------------------------
