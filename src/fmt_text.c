@@ -1,5 +1,5 @@
 /* One event as one text line, close to tcpdump's:
- * TS IFACE DIR FAMILY PROTO SRC[.PORT] > DST[.PORT] [flags [S.]]
+ * TS IFACE DIR FAMILY PROTO SRC[.PORT] > DST[.PORT] [frag] [flags [S.]]
  *   [type T code C] len N ttl N [vlan V] [suppressed P packets B bytes] */
 #include "nr_fmt.h"
 
@@ -47,6 +47,8 @@ int nr_fmt_text(char *buf, size_t cap, const struct nr_event *ev, const char *if
 	put_endpoint(&b, ev->saddr, ev->family, ports, ev->sport);
 	sb_puts(&b, " > ");
 	put_endpoint(&b, ev->daddr, ev->family, ports, ev->dport);
+	if (ev->flags & NR_F_FRAG)
+		sb_puts(&b, " frag");
 	if (ev->flags & NR_F_TCPFLAGS)
 		put_tcp_flags(&b, ev->tcp_flags);
 	if (ev->flags & NR_F_ICMP) {

@@ -250,6 +250,12 @@ int main(void)
 		nr_fmt_text(line, sizeof(line), &e, "eth0", TS_NS);
 		CHECK_STR(line, "2026-11-28T04:05:06.123456Z eth0 ingress ipv4 icmp "
 				"10.0.0.1 > 192.168.1.20 type 0 code 0 len 84 ttl 64\n");
+		e = v4_event(17);
+		e.flags = NR_F_FRAG;
+		e.ip_len = 1500;
+		nr_fmt_text(line, sizeof(line), &e, "eth0", TS_NS);
+		CHECK_STR(line, "2026-11-28T04:05:06.123456Z eth0 ingress ipv4 udp "
+				"10.0.0.1 > 192.168.1.20 frag len 1500 ttl 64\n");
 	}
 
 	T_CASE("a line that does not fit is refused") {
