@@ -46,9 +46,9 @@ nf_fail() { echo "FAIL $NF_MODE/$1: $2"; NF_FAILS=$((NF_FAILS + 1)); }
 nf_skip() { echo "SKIP $NF_MODE/$1: $2"; }
 # nf_check NAME "why it failed" CMD...: PASS if CMD succeeds.
 nf_check() {
-	_n=$1 _w=$2
+	_cn=$1 _cw=$2
 	shift 2
-	if "$@"; then nf_pass "$_n"; else nf_fail "$_n" "$_w"; fi
+	if "$@"; then nf_pass "$_cn"; else nf_fail "$_cn" "$_cw"; fi
 }
 # nf_expect NAME GOT WANT [what]: integer equality.
 nf_expect() {

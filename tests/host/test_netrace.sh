@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NF_MODES=${NF_MODES:-tcx netlink}
-NF_CASES=${NF_CASES:-basic ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
+NF_CASES=${NF_CASES:-basic gso ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -27,31 +27,31 @@ trap 'nf_teardown; exit 1' INT TERM
 
 # want NAME N TOKEN...: exactly N events of $NF_OUT match.
 want() {
-	_name=$1 _n=$2
+	_wname=$1 _wn=$2
 	shift 2
-	nf_expect "$_name" "$(nf_count "$NF_OUT" "$@")" "$_n" "events matching '$*'"
+	nf_expect "$_wname" "$(nf_count "$NF_OUT" "$@")" "$_wn" "events matching '$*'"
 }
 # want_min NAME N TOKEN...: at least N.
 want_min() {
-	_name=$1 _n=$2
+	_mname=$1 _mn=$2
 	shift 2
-	_c=$(nf_count "$NF_OUT" "$@")
-	if [ "$_c" -ge "$_n" ]; then nf_pass "$_name"; else
-		nf_fail "$_name" "$_c events matching '$*', want at least $_n"; fi
+	_mc=$(nf_count "$NF_OUT" "$@")
+	if [ "$_mc" -ge "$_mn" ]; then nf_pass "$_mname"; else
+		nf_fail "$_mname" "$_mc events matching '$*', want at least $_mn"; fi
 }
 # keys NAME REQUIRED TOKEN...: matching events (at least one) have exactly
 # the keys REQUIRED (+ optional ones).
 keys() {
-	_name=$1 _req=$2
+	_kname=$1 _kreq=$2
 	shift 2
-	_n=$(nf_count "$NF_OUT" "$@")
-	_b=$(nf_keys_bad "$NF_OUT" "$_req" "$OPT_KEYS" "$@")
-	if [ "$_n" = 0 ]; then
-		nf_fail "$_name" "no events matching '$*' to check the keys of"
-	elif [ "$_b" = 0 ]; then
-		nf_pass "$_name"
+	_kn=$(nf_count "$NF_OUT" "$@")
+	_kb=$(nf_keys_bad "$NF_OUT" "$_kreq" "$OPT_KEYS" "$@")
+	if [ "$_kn" = 0 ]; then
+		nf_fail "$_kname" "no events matching '$*' to check the keys of"
+	elif [ "$_kb" = 0 ]; then
+		nf_pass "$_kname"
 	else
-		nf_fail "$_name" "$_b of $_n events matching '$*' have other keys than $_req ($(cat "$NF_TMP/badkeys" 2>/dev/null))"
+		nf_fail "$_kname" "$_kb of $_kn events matching '$*' have other keys than $_kreq ($(cat "$NF_TMP/badkeys" 2>/dev/null))"
 	fi
 }
 
@@ -230,6 +230,26 @@ attach_path_ok() {
 	if [ "$NF_MODE" = tcx ]; then [ "$_t" -eq 2 ] && [ "$_f" -eq 0 ]; else [ "$_t" -eq 0 ] && [ "$_f" -eq 2 ]; fi
 }
 
+# ---- GSO: len is the whole IP length of a super-packet ----------------------
+
+# A 1 MB transfer: the ingress segments' IP lengths minus their headers
+# (IP 20 + TCP 32 with timestamps) sum to exactly the bytes sent.
+case_gso() {
+	start_attached gso 2 || return
+	nf_tcp_conn "$NS1" "$NS2" $A4 6100 41100 1000000 $B4
+	_rc=$?
+	stop_ok gso
+	nf_expect gso/transfer_intact "$_rc" 0 "client/server status"
+	_sum=$(nf_select "$NF_OUT" dir=ingress proto=tcp sport=41100 dport=6100 | awk '
+		/ tcp_flags=[^ ]*SYN/ { next }
+		{ match($0, / len=[0-9]+ /); s += substr($0, RSTART + 5, RLENGTH - 6) - 52 }
+		END { print s + 0 }')
+	nf_expect gso/payload_sum "$_sum" 1000000 "sum of (len - 52) over the data segments"
+	_max=$(nf_values "$NF_OUT" len dir=ingress proto=tcp sport=41100 | sort -n | tail -n 1)
+	if [ "${_max:-0}" -gt 1500 ]; then nf_pass gso/super_packets_seen; else
+		nf_skip gso/super_packets_seen "largest segment ${_max:-0} bytes: no GSO/GRO here"; fi
+}
+
 # ---- interface selection ---------------------------------------------------
 
 case_ifaces() {
@@ -293,14 +313,14 @@ case_text() {
 
 # bad_args NAME WORD ARGS...: exit 1, one stderr line (naming WORD), no events.
 bad_args() {
-	_name=$1 _word=$2
+	_bname=$1 _bword=$2
 	shift 2
 	nf_run_sync "$NF_WAIT" "$@"
-	_el=$(grep -c . "$NF_ERR")
-	if [ "$NF_RC" = 1 ] && [ "$_el" = 1 ] && grep -q -- "$_word" "$NF_ERR" && [ ! -s "$NF_OUT" ]; then
-		nf_pass "$_name"
+	_bel=$(grep -c . "$NF_ERR")
+	if [ "$NF_RC" = 1 ] && [ "$_bel" = 1 ] && grep -q -- "$_bword" "$NF_ERR" && [ ! -s "$NF_OUT" ]; then
+		nf_pass "$_bname"
 	else
-		nf_fail "$_name" "status $NF_RC, $_el stderr lines (want 1 naming '$_word'): $(nf_err_tail)"
+		nf_fail "$_bname" "status $NF_RC, $_bel stderr lines (want 1 naming '$_bword'): $(nf_err_tail)"
 	fi
 }
 
@@ -392,18 +412,18 @@ filter_traffic() {
 # filter_case NAME WANT_IN WANT_OUT ARGS... -- TOKEN:N...: UDP events of
 # the ingress and egress traffic, and per-token counts (over both).
 filter_case() {
-	_name=$1 _in=$2 _out=$3
+	_fc=$1 _in=$2 _out=$3
 	shift 3
 	_args=
 	while [ "$1" != -- ]; do _args="$_args $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	start_attached "$_name" 2 $_args || return
+	start_attached "$_fc" 2 $_args || return
 	filter_traffic
-	stop_ok "$_name"
-	want "$_name/udp_in" "$_in" dir=ingress proto=udp sport=4300
-	want "$_name/udp_out" "$_out" dir=egress proto=udp dport=4399
-	for _t in "$@"; do want "$_name/${_t%:*}" "${_t##*:}" proto=udp "${_t%:*}"; done
+	stop_ok "$_fc"
+	want "$_fc/udp_in" "$_in" dir=ingress proto=udp sport=4300
+	want "$_fc/udp_out" "$_out" dir=egress proto=udp dport=4399
+	for _t in "$@"; do want "$_fc/${_t%:*}" "${_t##*:}" proto=udp "${_t%:*}"; done
 }
 
 case_filters() {
