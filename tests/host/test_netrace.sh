@@ -104,6 +104,9 @@ basic_traffic() {
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4007 --dport 5007 --frag --size 64
 	nf_send 2 udp --src $B6 --dst $A6 --sport 4008 --dport 5008 --frag --size 64
 	nf_send 2 udp --src $B6 --dst $A6 --sport 4009 --dport 5009 --hbh --dstopt --size 64
+	nf_send 2 udp --src $B6 --dst $A6 --sport 4020 --dport 5020 --hbh --rthdr --ah --dstopt --size 64
+	nf_send 1 udp --src $A6 --dst $B6 --sport 5021 --dport 4021 --hbh --rthdr --ah --dstopt --size 64
+	nf_send 2 tcp --src $B6 --dst $A6 --sport 4022 --dport 5022 --flags S --ah --size 0
 	# tagged frames: the tag is inline on the wire; ingress untags into skb
 	nf_send 2 udp --src $VB4 --dst $VA4 --sport 4010 --dport 5010 --count 2 --size 64 --dev vB --vlan 10
 	nf_send 1 udp --src $VA4 --dst $VB4 --sport 5011 --dport 4011 --count 2 --size 64 --dev vA --vlan 10
@@ -167,6 +170,10 @@ basic_checks() {
 	want ipv6_hbh/tcp_syn 1 dir=ingress family=ipv6 proto=tcp sport=4004 dport=5004 tcp_flags=SYN len=68
 	want ipv6_hbh/tcp_rst_reply 1 dir=egress family=ipv6 proto=tcp sport=5004 dport=4004 tcp_flags=RST,ACK
 	want ipv6_dstopt/udp 1 dir=ingress family=ipv6 proto=udp sport=4009 dport=5009 len=128
+	# hop-by-hop, routing, AH (length in 4-byte units) and dest-opts
+	want ipv6_ext_chain/udp_in 1 dir=ingress family=ipv6 proto=udp src=$B6 dst=$A6 sport=4020 dport=5020 len=160
+	want ipv6_ext_chain/udp_out 1 dir=egress family=ipv6 proto=udp src=$A6 dst=$B6 sport=5021 dport=4021 len=160
+	want ipv6_ah/tcp_syn 1 dir=ingress family=ipv6 proto=tcp sport=4022 dport=5022 tcp_flags=SYN len=84
 	want ipv4_opts/nop 1 dir=ingress family=ipv4 proto=udp src=$B4 sport=4005 dport=5005 len=100
 	want ipv4_opts/record_route 1 dir=ingress family=ipv4 proto=udp src=$B4 sport=4006 dport=5006 len=104
 	want ipv4_frag/first 1 dir=ingress family=ipv4 proto=udp src=$B4 dst=$A4 sport=4007 dport=5007 len=60

@@ -10,6 +10,9 @@
 #define NH_HOP 0
 #define NH_FRAG 44
 #define NH_DSTOPTS 60
+#define NH_ROUTING 43
+#define NH_AH 51
+#define AH_LEN 24                  /* 12 fixed + a 12-byte ICV */
 
 static void put16(unsigned char *p, uint16_t v)
 {
@@ -186,13 +189,49 @@ static int build_v4(const struct pkt_spec *s, const unsigned char *l4, size_t l4
 	return 2;
 }
 
-/* An 8-byte hop-by-hop / destination options header: PadN only. */
-static void put_ext(unsigned char *p, uint8_t next)
+/* Extension headers, in RFC 8200 order: hop-by-hop and routing are not
+ * fragmented, AH and destination options are. */
+struct ext_chain {
+	uint8_t type[2];
+	size_t n, len;
+};
+
+static size_t ext_len(uint8_t type)
 {
-	memset(p, 0, EXT_LEN);
-	p[0] = next;
-	p[2] = 1;          /* PadN */
-	p[3] = 4;
+	return type == NH_AH ? AH_LEN : EXT_LEN;
+}
+
+static void chain_add(struct ext_chain *c, int on, uint8_t type)
+{
+	if (on) {
+		c->type[c->n++] = type;
+		c->len += ext_len(type);
+	}
+}
+
+/* Write the chain at p, the last header pointing at last_next. A
+ * hop-by-hop or dest-opts header holds PadN; routing is type 0 with no
+ * segments left; AH has a zero SPI and a 12-byte ICV. */
+static void put_chain(unsigned char *p, const struct ext_chain *c, uint8_t last_next)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		size_t l = ext_len(c->type[i]);
+
+		memset(p, 0, l);
+		p[0] = i + 1 < c->n ? c->type[i + 1] : last_next;
+		if (c->type[i] == NH_AH) {
+			p[1] = AH_LEN / 4 - 2;
+		} else if (c->type[i] != NH_ROUTING) {
+			p[2] = 1;  /* PadN */
+			p[3] = 4;
+		}
+		p += l;
+	}
+}
+
+static uint8_t chain_first(const struct ext_chain *c, uint8_t otherwise)
+{
+	return c->n ? c->type[0] : otherwise;
 }
 
 static void put_ip6(unsigned char *p, const struct pkt_spec *s, size_t plen, uint8_t next)
@@ -205,19 +244,16 @@ static void put_ip6(unsigned char *p, const struct pkt_spec *s, size_t plen, uin
 	memcpy(p + 24, s->dst, 16);
 }
 
-/* One IPv6 packet: base [+ hbh] [+ fragment header] + part of the
- * fragmentable bytes (dest-opts + L4). */
-static size_t put_v6_packet(unsigned char *p, const struct pkt_spec *s,
+/* One IPv6 packet: base + unfragmentable headers [+ fragment header] +
+ * flen bytes of the fragmentable part (which starts with frag_next). */
+static size_t put_v6_packet(unsigned char *p, const struct pkt_spec *s, const struct ext_chain *u,
 			    const unsigned char *fpart, size_t flen, int fragment,
 			    size_t foff, int more, uint8_t frag_next)
 {
-	size_t off = IP6_HDR;
-	uint8_t after_hbh = fragment ? NH_FRAG : frag_next;
+	uint8_t after_u = fragment ? NH_FRAG : frag_next;
+	size_t off = IP6_HDR + u->len;
 
-	if (s->hbh) {
-		put_ext(p + off, after_hbh);
-		off += EXT_LEN;
-	}
+	put_chain(p + IP6_HDR, u, after_u);
 	if (fragment) {
 		p[off] = frag_next;
 		p[off + 1] = 0;
@@ -226,7 +262,7 @@ static size_t put_v6_packet(unsigned char *p, const struct pkt_spec *s,
 		off += EXT_LEN;
 	}
 	memcpy(p + off, fpart, flen);
-	put_ip6(p, s, off - IP6_HDR + flen, s->hbh ? NH_HOP : after_hbh);
+	put_ip6(p, s, off - IP6_HDR + flen, chain_first(u, after_u));
 	return off + flen;
 }
 
@@ -234,25 +270,29 @@ static int build_v6(const struct pkt_spec *s, const unsigned char *l4, size_t l4
 		    unsigned char *out[2], size_t len[2], size_t cap)
 {
 	unsigned char fpart[PKT_MAX];
-	size_t dl = s->dstopt ? EXT_LEN : 0, flen = dl + l4len;
-	size_t fixed = IP6_HDR + (s->hbh ? EXT_LEN : 0) + (s->frag ? EXT_LEN : 0);
-	uint8_t frag_next = s->dstopt ? NH_DSTOPTS : s->proto;
+	struct ext_chain u = { { 0 }, 0, 0 }, f = { { 0 }, 0, 0 };
+
+	chain_add(&u, s->hbh, NH_HOP);
+	chain_add(&u, s->rthdr, NH_ROUTING);
+	chain_add(&f, s->ah, NH_AH);
+	chain_add(&f, s->dstopt, NH_DSTOPTS);
+	size_t flen = f.len + l4len, fixed = IP6_HDR + u.len + (s->frag ? EXT_LEN : 0);
+	uint8_t frag_next = chain_first(&f, s->proto);
 
 	if (flen > sizeof(fpart) || fixed + flen > cap || flen + fixed - IP6_HDR > 0xffff)
 		return -1;
-	if (s->dstopt)
-		put_ext(fpart, s->proto);
-	memcpy(fpart + dl, l4, l4len);
+	put_chain(fpart, &f, s->proto);
+	memcpy(fpart + f.len, l4, l4len);
 	if (!s->frag) {
-		len[0] = put_v6_packet(out[0], s, fpart, flen, 0, 0, 0, frag_next);
+		len[0] = put_v6_packet(out[0], s, &u, fpart, flen, 0, 0, 0, frag_next);
 		return 1;
 	}
-	size_t split = frag_split(flen, dl + pkt_l4_hdr_len(s->proto));
+	size_t split = frag_split(flen, f.len + pkt_l4_hdr_len(s->proto));
 
 	if (!split)
 		return -1;
-	len[0] = put_v6_packet(out[0], s, fpart, split, 1, 0, 1, frag_next);
-	len[1] = put_v6_packet(out[1], s, fpart + split, flen - split, 1, split, 0, frag_next);
+	len[0] = put_v6_packet(out[0], s, &u, fpart, split, 1, 0, 1, frag_next);
+	len[1] = put_v6_packet(out[1], s, &u, fpart + split, flen - split, 1, split, 0, frag_next);
 	return 2;
 }
 
@@ -264,7 +304,7 @@ int pkt_build(const struct pkt_spec *s, unsigned char *out[2], size_t len[2], si
 	if (!l4len)
 		return -1;
 	if (s->family == AF_INET)
-		return s->hbh || s->dstopt ? -1 : build_v4(s, l4, l4len, out, len, cap);
+		return s->hbh || s->dstopt || s->rthdr || s->ah ? -1 : build_v4(s, l4, l4len, out, len, cap);
 	if (s->family == AF_INET6)
 		return s->ipopt != PKT_OPT_NONE ? -1 : build_v6(s, l4, l4len, out, len, cap);
 	return -1;

@@ -21,7 +21,7 @@ struct pkt_spec {
 	uint32_t ip_id;            /* IPv4 id (16 bits) / IPv6 fragment id */
 	size_t payload;            /* L4 payload bytes (a counting pattern) */
 	enum pkt_ipopt ipopt;      /* IPv4 options */
-	int hbh, dstopt;           /* IPv6 hop-by-hop / destination options */
+	int hbh, rthdr, ah, dstopt; /* IPv6 extension headers, in this order */
 	int frag;                  /* send as two fragments */
 };
 

@@ -13,7 +13,7 @@ static const char send_usage[] =
 	"usage: nftool send udp|tcp|icmp --src ADDR --dst ADDR [--sport N] [--dport N]\n"
 	"       [--count N] [--rate PPS] [--size BYTES] [--ttl N] [--flags SAFPRUEC]\n"
 	"       [--seq N] [--ack N] [--type N] [--code N] [--id N]\n"
-	"       [--ipopt nop|rr] [--frag] [--hbh] [--dstopt] [--dev IFACE [--vlan ID]]\n"
+	"       [--ipopt nop|rr] [--frag] [--hbh] [--rthdr] [--ah] [--dstopt] [--dev IFACE [--vlan ID]]\n"
 	"--vlan sends Ethernet frames with an inline 802.1Q tag (to broadcast) on --dev.\n";
 
 struct send_opts {
@@ -125,6 +125,13 @@ static int parse_valued(const char *a, const char *v, struct send_opts *o)
 	return known ? 0 : tool_err("send: unknown option '%s'\n%s", a, send_usage);
 }
 
+static int *flag_opt(const char *a, struct send_opts *o)
+{
+	return !strcmp(a, "--frag") ? &o->spec.frag : !strcmp(a, "--hbh") ? &o->spec.hbh
+	       : !strcmp(a, "--rthdr") ? &o->spec.rthdr : !strcmp(a, "--ah") ? &o->spec.ah
+	       : !strcmp(a, "--dstopt") ? &o->spec.dstopt : NULL;
+}
+
 static int parse_send(int argc, char **argv, struct send_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -138,8 +145,10 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v;
 
-		if (!strcmp(a, "--frag") || !strcmp(a, "--hbh") || !strcmp(a, "--dstopt")) {
-			*(a[2] == 'f' ? &o->spec.frag : a[2] == 'h' ? &o->spec.hbh : &o->spec.dstopt) = 1;
+		int *flag = flag_opt(a, o);
+
+		if (flag) {
+			*flag = 1;
 			continue;
 		}
 		if (!(v = tool_optval(argc, argv, &i)) || parse_valued(a, v, o))

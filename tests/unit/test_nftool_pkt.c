@@ -191,10 +191,40 @@ int main(void)
 		CHECK_EQ(get16(b1 + 4), len[1] - 40);
 		CHECK_EQ(first + len[1] - 56, 8 + 20 + 64);
 	}
+	T_CASE("nftool_pkt/ipv6_routing_and_ah") {
+		struct pkt_spec s = spec(AF_INET6, IPPROTO_UDP);
+
+		s.hbh = s.rthdr = s.ah = s.dstopt = 1;
+		REQUIRE(pkt_build(&s, out, len, PKT_MAX) == 1);
+		CHECK_EQ(b0[6], 0);                 /* hop-by-hop */
+		CHECK_EQ(b0[40], 43);               /* -> routing */
+		CHECK_EQ(b0[48], 51);               /* -> AH */
+		CHECK_EQ(b0[48 + 1], 0);            /* (0 + 1) * 8 bytes */
+		CHECK_EQ(b0[48 + 3], 0);            /* segments left */
+		CHECK_EQ(b0[56], 60);               /* -> destination options */
+		CHECK_EQ(b0[57], 4);                /* (4 + 2) * 4 = 24 bytes */
+		CHECK_EQ(b0[80], IPPROTO_UDP);
+		CHECK_EQ(get16(b0 + 88), 4000);
+		CHECK_EQ(get16(b0 + 4), 8 + 8 + 24 + 8 + 72);
+		CHECK_EQ(len[0], 40 + 120);
+		CHECK_EQ(l4_verify(&s, b0 + 88, 72), 0);
+		s.dstopt = 0;
+		s.frag = 1;
+		REQUIRE(pkt_build(&s, out, len, PKT_MAX) == 2);
+		CHECK_EQ(b0[48], 44);               /* routing -> fragment */
+		CHECK_EQ(b0[56], 51);               /* fragment -> AH */
+		CHECK_EQ(b0[64], IPPROTO_UDP);      /* AH -> UDP */
+		CHECK_EQ(get16(b0 + 88), 4000);
+		CHECK_EQ(b1[56], 51);
+		CHECK_EQ(get16(b1 + 58), len[0] - 64);   /* offset of part 2 */
+	}
 	T_CASE("nftool_pkt/invalid_specs") {
 		struct pkt_spec s = spec(AF_INET, IPPROTO_UDP);
 
 		s.hbh = 1;
+		CHECK_EQ(pkt_build(&s, out, len, PKT_MAX), -1);
+		s.hbh = 0;
+		s.ah = 1;
 		CHECK_EQ(pkt_build(&s, out, len, PKT_MAX), -1);
 		s = spec(AF_INET6, IPPROTO_ICMP);
 		CHECK_EQ(pkt_build(&s, out, len, PKT_MAX), -1);
