@@ -189,17 +189,26 @@ main() {
 			case " $wanted " in *" $s "*) ;; *) wanted="$wanted $s" ;; esac
 		done
 	done
+	matched=""
 	for s in $wanted; do
 		if ! ready "$s" || [ "${NFLUX_KERNELS_REFRESH:-0}" = 1 ]; then
 			fetch_suite "$s"
 		fi
 		lbl=$(label_of "$CACHE/$s")
+		hit=0
 		for sel in "$@"; do
 			if matches "$s" "$lbl" "$sel"; then
-				echo "$lbl $CACHE/$s"
-				break
+				hit=1
+				matched="$matched $sel"
 			fi
 		done
+		[ $hit = 0 ] || echo "$lbl $CACHE/$s"
+	done
+	for sel in "$@"; do
+		case " $matched " in
+		*" $sel "*) ;;
+		*) [ "$sel" = all ] || die "no kernel matches '$sel' (have:$(for s in $wanted; do printf ' %s' "$(label_of "$CACHE/$s")"; done))" ;;
+		esac
 	done
 }
 

@@ -6,7 +6,7 @@
 # Prints "PASS <kernel>/<test>" / "FAIL <kernel>/<test>: why" lines (tests/run.sh
 # adds the "qemu:" prefix), a "paths" line per kernel, and writes the
 # kernel/path table to build/qemu/matrix.md. Logs: build/qemu/<kernel>.log.
-# Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (420 s per boot),
+# Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (600 s per boot),
 #      NFLUX_QEMU_JOBS (2 boots at a time), NFLUX_QEMU_MEM (1024 MB), NFLUX_QEMU_NOBTF (kernel of the
 #      extra boot without vmlinux BTF, default 6.1; "none" to skip),
 #      NFLUX_QEMU_APPEND (more kernel parameters, e.g. "nflux.cases=basic
@@ -16,7 +16,7 @@ set -u
 B=${B:-build}
 KERNELS=${KERNELS:-5.10 6.1 6.12 7.x}
 ACCEL=${NFLUX_QEMU_ACCEL:-tcg}
-TIMEOUT=${NFLUX_QEMU_TIMEOUT:-420}
+TIMEOUT=${NFLUX_QEMU_TIMEOUT:-600}
 JOBS=${NFLUX_QEMU_JOBS:-2}
 # 512 MB ran out of memory on 7.2 when the suite had several nflux (each
 # with its ring buffer mapped) alive at once.
@@ -140,3 +140,4 @@ while read -r label dir extra; do
 done <"$jobs_file"
 say "matrix in $(($(date +%s) - start)) s; table: $matrix"
 cat "$matrix" >&2
+! grep -q '| FAIL |' "$matrix"
