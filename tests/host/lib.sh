@@ -2,8 +2,9 @@
 # the same code runs under dash/bash on the host and busybox in QEMU).
 #
 # Needs iproute2's ip (netns, veth, vlan, nodad); busybox ip cannot do it.
-# Env: NFLUX (nflux binary), NFTOOL (nftool binary), NF_MODE (tcx|netlink:
-# the result label prefix; netlink sets NFLUX_FORCE_NETLINK=1 for nflux),
+# Env: NFLUX (nflux binary), NFTOOL (nftool binary), NF_MODE (tcx|netlink|
+# perf: the result label prefix; netlink sets NFLUX_FORCE_NETLINK=1 for
+# nflux, perf NFLUX_FORCE_PERF=1),
 # NF_IP / NF_TC (iproute2 binaries, found in /sbin.. by default), NF_WAIT
 # (seconds to wait for nflux to attach or to exit; default 10, raise it
 # for slow emulated guests).
@@ -143,6 +144,16 @@ nf_setup_vlan() {
 
 # ---- nflux ---------------------------------------------------------------
 
+# The environment of each mode: netlink forces the rtnetlink attach, perf
+# the perf buffer instead of the ring buffer.
+nf_mode_env() {
+	case $NF_MODE in
+	netlink) echo NFLUX_FORCE_NETLINK=1 ;;
+	perf) echo NFLUX_FORCE_PERF=1 ;;
+	*) echo NF_MODE=tcx ;;
+	esac
+}
+
 # nf_start ARGS...: nflux netrace -i vA ARGS in ns1, in the background;
 # events to $NF_OUT, diagnostics to $NF_ERR, pid in NF_PID. NF_FORMAT
 # (default json) is the --log-format.
@@ -155,8 +166,8 @@ nf_start_bare() {
 	NF_ERR=$NF_TMP/err.$NF_RUN
 	# A simple command by path (not a function) in the background, so
 	# that $! is the pid of ip, which execs nflux: signals reach nflux.
-	if [ "$NF_MODE" = netlink ]; then
-		"$NF_IP" netns exec "$NS1" env NFLUX_FORCE_NETLINK=1 "$NFLUX" --log-format "${NF_FORMAT:-json}" \
+	if [ "$NF_MODE" != tcx ]; then
+		"$NF_IP" netns exec "$NS1" env "$(nf_mode_env)" "$NFLUX" --log-format "${NF_FORMAT:-json}" \
 			netrace "$@" >"$NF_OUT" 2>"$NF_ERR" &
 	else
 		"$NF_IP" netns exec "$NS1" "$NFLUX" --log-format "${NF_FORMAT:-json}" netrace "$@" \

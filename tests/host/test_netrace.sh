@@ -4,14 +4,17 @@
 # exact events. Runs each case on the tcx path and on the forced netlink
 # path (result names "tcx/..." and "netlink/...").
 #
-# Env: NFLUX, NFTOOL (binaries), NF_MODES (default "tcx netlink"),
+# Env: NFLUX, NFTOOL (binaries), NF_MODES (default "tcx netlink perf"; perf
+# runs NF_PERF_CASES with NFLUX_FORCE_PERF=1),
 # NF_CASES (default: all; e.g. "basic ratelimit cleanup"), NF_IP, NF_TC,
 # NF_WAIT (see lib.sh). Needs iproute2's ip; tc and tshark are optional
 # (their checks are skipped). VLAN device checks need 802.1Q (8021q);
 # tagged frames are tested without it.
 . "$(dirname "$0")/lib.sh"
 
-NF_MODES=${NF_MODES:-tcx netlink}
+NF_MODES=${NF_MODES:-tcx netlink perf}
+# the perf buffer path (forced; every kernel we support has the ring buffer)
+NF_PERF_CASES=${NF_PERF_CASES:-basic integrity pcapng count}
 NF_CASES=${NF_CASES:-basic gso ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
@@ -217,11 +220,18 @@ stats_checks() { # CASE: the exit statistics agree with the output
 	nf_expect "$1/stats_written" "$_w" "$_lines" "events written"
 	nf_check "$1/stats_seen" "seen $_s < written $_w" [ "$_s" -ge "$_w" ]
 	nf_expect "$1/stats_lost" "$_l" 0 "lost"
+	# BPF_ENABLE_STATS exists from 5.8, below every kernel we support
+	nf_check "$1/stats_ns_per_packet" "no average ns per packet on stderr" \
+		grep -qiE '[0-9]+ ?ns (per|/) ?packet|ns_per_packet[": ]+[0-9]' "$NF_ERR"
 }
 
 case_basic() {
 	start_attached basic 2 || return
-	nf_check basic/attach_path "$NF_MODE path not taken: $(nf_attached_where)" attach_path_ok
+	if [ "$NF_MODE" = perf ]; then
+		nf_check basic/perf_buffer "nflux did not say it uses the perf buffer: $(nf_err_tail)" grep -qi perf "$NF_ERR"
+	else
+		nf_check basic/attach_path "$NF_MODE path not taken: $(nf_attached_where)" attach_path_ok
+	fi
 	basic_traffic
 	stop_ok basic
 	basic_checks
@@ -635,7 +645,9 @@ for NF_MODE in $NF_MODES; do
 		nf_skip all "the kernel has no tcx (before 6.6): netlink path only"
 		continue
 	fi
-	for _case in $NF_CASES; do
+	_cases=$NF_CASES
+	[ "$NF_MODE" = perf ] && _cases=$NF_PERF_CASES
+	for _case in $_cases; do
 		"case_$_case"
 	done
 done
