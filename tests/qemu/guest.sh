@@ -94,7 +94,8 @@ paths() {
 	tcx | netlink) pass "paths/attach $attach" ;;
 	*) fail "paths/attach: no single 'attached ... (tcx|netlink)' path: '$attach'"; attach=none ;;
 	esac
-	[ "$progs" -gt 0 ] && pass "paths/progs-listed" || fail "paths/progs-listed: nftool progs listed nothing"
+	if [ "$progs" -gt 0 ]; then pass "paths/progs-listed"; else
+		fail "paths/progs-listed: nftool progs listed nothing"; fi
 	val() { echo " $feat" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
 	for row in $(echo "$FEATURES" | tr ' ' ':'); do
 		name=${row%%:*} since=${row#*:}
@@ -117,6 +118,7 @@ paths() {
 	[ "$(val perf_link)" = 1 ] && want_link=perf_link
 	for p in "tcx 6.6 $want_attach tcx netlink" "ringbuf 5.8 $want_events ringbuf perfbuf" \
 		"perf_link 5.15 $want_link perf_link ioctl"; do
+		# shellcheck disable=SC2086 # split "feature version chosen new old"
 		set -- $p
 		if [ "$kv" -lt "$(vnum "$2")" ] && [ "$3" = "$4" ]; then
 			fail "fallback/$1: $kver is older than $2 but the probe says supported"
@@ -124,8 +126,8 @@ paths() {
 			pass "fallback/$1 $3"
 		fi
 	done
-	[ "$attach" = "$want_attach" ] && pass "fallback/attach-matches-probe" ||
-		fail "fallback/attach-matches-probe: attached via $attach, probe says $want_attach"
+	if [ "$attach" = "$want_attach" ]; then pass "fallback/attach-matches-probe"; else
+		fail "fallback/attach-matches-probe: attached via $attach, probe says $want_attach"; fi
 	san=""
 	for k in func func_global datasec float decl_tag type_tag enum64; do
 		[ "$(val "$k")" = 0 ] && san="$san,$k"
@@ -148,13 +150,15 @@ watch_pid=
 if [ -n "$(param nflux.watch)" ]; then
 	while sleep 5; do
 		for p in $(pidof nflux); do
-			echo "  watch: nflux $p state=$(awk '{ print $3 }' /proc/$p/stat 2>/dev/null)" \
-				"wchan=$(cat /proc/$p/wchan 2>/dev/null) cpu=$(awk '{ print $14 + $15 }' /proc/$p/stat 2>/dev/null)"
+			echo "  watch: nflux $p state=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)" \
+				"wchan=$(cat "/proc/$p/wchan" 2>/dev/null)" \
+				"cpu=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)"
 		done
 	done &
 	watch_pid=$!
 fi
 suite_ran=0
+# shellcheck disable=SC2043 # more suites join here (tlstrace)
 for t in tests/host/test_netrace.sh; do
 	[ -f "$t" ] || continue
 	suite_ran=1

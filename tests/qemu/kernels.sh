@@ -85,7 +85,8 @@ find_module() {
 	find "$1" -type f \( -name "$pat.ko" -o -name "$pat.ko.xz" -o -name "$pat.ko.zst" \) | head -n 1
 }
 
-# Copy module NAME and everything it depends on into $3, decompressed.
+# Copy module NAME and everything it depends on into $3, decompressed
+# (initramfs/build.sh works out the load order).
 # A subshell body: the recursion must not clobber the caller's variables.
 copy_module() (
 	tree=$1 name=$2 out=$3
@@ -101,8 +102,6 @@ copy_module() (
 	for dep in $(mod_depends "$dst"); do
 		copy_module "$tree" "$dep" "$out"
 	done
-	# load order: dependencies first (appended after the recursion)
-	echo "$(basename "$dst")" >>"$out/order"
 )
 
 # Download and unpack one suite's kernel into $CACHE/$1.
@@ -135,7 +134,6 @@ fetch_suite() {
 	cp "$vmlinuz" "$dir.new/vmlinuz"
 	kver=$(ls "$tmp/lib/modules" "$tmp/usr/lib/modules" 2>/dev/null | grep -E '^[0-9]' | head -n 1)
 	echo "$kver" >"$dir.new/version"
-	: >"$dir.new/modules/order"
 	for m in $WANT_MODS; do
 		copy_module "$tmp" "$m" "$dir.new/modules"
 	done

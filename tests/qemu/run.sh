@@ -124,6 +124,8 @@ while read -r label dir extra; do
 		why="no guest summary"
 		[ "$rc" = 137 ] && why="$why: killed after ${TIMEOUT}s (hang)"
 		grep -q 'Kernel panic' "$log.txt" && why="$why: kernel panic"
+		last=$(grep -E '^(PASS|FAIL|SKIP) ' "$log.txt" | tail -n 1 | cut -d' ' -f2)
+		[ -n "$last" ] && why="$why; last result before it: $last"
 		echo "FAIL $label: $why (log: $log)"
 		tail -n 25 "$log.txt" | sed 's/^/    /' >&2
 	elif echo "$summary" | grep -q ' failed=0 '; then
