@@ -404,7 +404,7 @@ case_ratelimit() {
 	want ratelimit/not_egress 0 proto=udp sport=4200 dir=egress
 	stats_checks ratelimit
 	_s=$(nf_stat seen)
-	nf_check ratelimit/stats_seen "packets seen '${_s}' < 1500 sent" [ "${_s:-0}" -ge 1500 ]
+	nf_check ratelimit/stats_seen_all_sent "packets seen '${_s}' < 1500 sent" [ "${_s:-0}" -ge 1500 ]
 	_p=$(nf_stat suppress)
 	nf_check ratelimit/stats_suppressed "suppressed '${_p}' < 1498 (999 + 499 held back)" \
 		[ "${_p:-0}" -ge 1498 ]
