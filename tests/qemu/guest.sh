@@ -157,12 +157,17 @@ if [ -n "$(param nflux.watch)" ]; then
 	done &
 	watch_pid=$!
 fi
-suite_ran=0
-# shellcheck disable=SC2043 # more suites join here (tlstrace)
-for t in tests/host/test_netrace.sh; do
-	[ -f "$t" ] || continue
-	suite_ran=1
-	name=$(basename "$t" .sh)
+# nflux.suites=netrace,tlstrace: the tests/host/test_<name>.sh suites to run.
+suites=$(param nflux.suites)
+for s in ${suites:-netrace}; do
+	t=tests/host/test_$s.sh
+	name=test_$s
+	if [ ! -f "$t" ]; then
+		skip "$name: $t is not in this build"
+		continue
+	fi
+	echo "  suite: $t cases=${NF_CASES:-all} modes=${NF_MODES:-all}"
+	t0=$(date +%s)
 	# streamed, so that a guest that hangs still shows how far it got
 	{
 		${NF_GUEST_SHELL:-sh} "$t" 2>/tmp/suite.err
@@ -175,13 +180,13 @@ for t in tests/host/test_netrace.sh; do
 		esac
 	done
 	rc=$(cat /tmp/suite.rc)
+	echo "  suite: $t took $(($(date +%s) - t0)) s"
 	if [ "$rc" != 0 ]; then
 		tail -n 30 /tmp/suite.err | sed 's/^/  err: /'
 		grep -q "^FAIL $name/" "$res" || fail "$name: exited $rc with no FAIL line"
 	fi
 done
 [ -n "$watch_pid" ] && kill "$watch_pid"
-[ $suite_ran = 1 ] || skip "netrace-suite: tests/host/test_netrace.sh is not in this build"
 
 echo "GUEST-SUMMARY passed=$(grep -c '^PASS ' "$res") failed=$(grep -c '^FAIL ' "$res")" \
 	"skipped=$(grep -c '^SKIP ' "$res")"

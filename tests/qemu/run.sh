@@ -9,6 +9,9 @@
 # Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (600 s per boot),
 #      NFLUX_QEMU_JOBS (2 boots at a time), NFLUX_QEMU_MEM (1024 MB), NFLUX_QEMU_NOBTF (kernel of the
 #      extra boot without vmlinux BTF, default 6.1; "none" to skip),
+#      NFLUX_QEMU_NOBTF_CASES (suite cases of that boot; "all"),
+#      NFLUX_QEMU_SUITES (tests/host/test_<name>.sh run in the guest:
+#      "netrace"; add tlstrace once that suite runs under dash + busybox),
 #      NFLUX_QEMU_APPEND (more kernel parameters, e.g. "nflux.cases=basic
 #      nflux.modes=netlink nflux.watch=1": see tests/qemu/guest.sh).
 set -u
@@ -22,6 +25,10 @@ JOBS=${NFLUX_QEMU_JOBS:-2}
 # with its ring buffer mapped) alive at once.
 MEM=${NFLUX_QEMU_MEM:-1024}
 NOBTF=${NFLUX_QEMU_NOBTF:-6.1}
+# The no-BTF boot runs the cases that load and exercise every program and
+# map (the whole suite twice on one kernel would push the matrix past 10
+# minutes of TCG on 2 cores); "all" runs everything.
+NOBTF_CASES=${NFLUX_QEMU_NOBTF_CASES:-basic filters ratelimit cleanup}
 OUT=$B/qemu
 
 say() { echo "qemu: $*" >&2; }
@@ -57,9 +64,13 @@ for f in tests/host/*.sh; do
 done
 # iproute2 for veth pairs and network namespaces (busybox ip lacks both),
 # and dash to run the suites: busybox sh would pick its own ip applet.
-for c in ip tc dash; do
+# TLS peers for the tlstrace suite (dynamic: build.sh adds their libraries).
+peers="ip tc dash"
+[ -f tests/host/test_tlstrace.sh ] && peers="$peers openssl curl"
+for c in $peers; do
 	p=$(command -v "$c" 2>/dev/null) && EXTRA="$EXTRA $p:/usr/$(basename "$(dirname "$p")")/$c"
 done
+SUITES=${NFLUX_QEMU_SUITES:-netrace}
 
 # A job: "LABEL DIR APPEND-EXTRA".
 jobs_file=$OUT/jobs
@@ -68,7 +79,11 @@ jobs_file=$OUT/jobs
 # the long boots start first and the short ones fill in behind them.
 sort -t. -k1,1nr -k2,2nr "$OUT/kernels.list" >"$jobs_file"
 nobtf_dir=$(awk -v k="$NOBTF" '$1 == k { print $2 }' "$OUT/kernels.list")
-[ -n "$nobtf_dir" ] && echo "$NOBTF-nobtf $nobtf_dir nflux.nobtf=1" >>"$jobs_file"
+if [ -n "$nobtf_dir" ]; then
+	cases=
+	[ "$NOBTF_CASES" = all ] || cases="nflux.cases=$(echo $NOBTF_CASES | tr ' ' ,)"
+	echo "$NOBTF-nobtf $nobtf_dir nflux.nobtf=1 $cases" >>"$jobs_file"
+fi
 
 # boot LABEL DIR [APPEND]: build the image, boot it with a hard timeout.
 boot() {
@@ -81,7 +96,7 @@ boot() {
 	fi
 	timeout -s KILL "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m "$MEM" -smp 1 \
 		-nographic -no-reboot -net none -kernel "$dir/vmlinuz" -initrd "$img" \
-		-append "console=ttyS0 panic=-1 quiet nflux.test=/t/tests/qemu/guest.sh $extra_append ${NFLUX_QEMU_APPEND:-}" \
+		-append "console=ttyS0 panic=-1 quiet nflux.test=/t/tests/qemu/guest.sh nflux.suites=$(echo $SUITES | tr ' ' ,) $extra_append ${NFLUX_QEMU_APPEND:-}" \
 		</dev/null >>"$log" 2>&1
 	echo $? >"$OUT/$label.rc"
 	echo $(($(date +%s) - t0)) >"$OUT/$label.secs"
