@@ -9,7 +9,8 @@
 # Env: NFLUX_QEMU_ACCEL (tcg), NFLUX_QEMU_TIMEOUT (600 s per boot),
 #      NFLUX_QEMU_JOBS (2 boots at a time), NFLUX_QEMU_MEM (1024 MB), NFLUX_QEMU_NOBTF (kernel of the
 #      extra boot without vmlinux BTF, default 6.1; "none" to skip),
-#      NFLUX_QEMU_NOBTF_CASES (suite cases of that boot; "all"),
+#      NFLUX_QEMU_NOBTF_CASES / _MODES (suite cases and modes of that boot;
+#      "all"),
 #      NFLUX_QEMU_SUITES (tests/host/test_<name>.sh run in the guest:
 #      "netrace"; add tlstrace once that suite runs under dash + busybox),
 #      NFLUX_QEMU_APPEND (more kernel parameters, e.g. "nflux.cases=basic
@@ -25,10 +26,11 @@ JOBS=${NFLUX_QEMU_JOBS:-2}
 # with its ring buffer mapped) alive at once.
 MEM=${NFLUX_QEMU_MEM:-1024}
 NOBTF=${NFLUX_QEMU_NOBTF:-6.1}
-# The no-BTF boot runs the cases that load and exercise every program and
-# map (the whole suite twice on one kernel would push the matrix past 10
-# minutes of TCG on 2 cores); "all" runs everything.
-NOBTF_CASES=${NFLUX_QEMU_NOBTF_CASES:-basic filters ratelimit cleanup}
+# The no-BTF boot runs cases that load every program and exercise every
+# protocol and filter, on the netlink path (the whole suite again would push
+# the matrix past 10 minutes of TCG on 2 cores); "all" runs everything.
+NOBTF_CASES=${NFLUX_QEMU_NOBTF_CASES:-basic filters ratelimit}
+NOBTF_MODES=${NFLUX_QEMU_NOBTF_MODES:-netlink}
 OUT=$B/qemu
 
 say() { echo "qemu: $*" >&2; }
@@ -82,6 +84,7 @@ nobtf_dir=$(awk -v k="$NOBTF" '$1 == k { print $2 }' "$OUT/kernels.list")
 if [ -n "$nobtf_dir" ]; then
 	cases=
 	[ "$NOBTF_CASES" = all ] || cases="nflux.cases=$(echo $NOBTF_CASES | tr ' ' ,)"
+	[ "$NOBTF_MODES" = all ] || cases="$cases nflux.modes=$(echo $NOBTF_MODES | tr ' ' ,)"
 	echo "$NOBTF-nobtf $nobtf_dir nflux.nobtf=1 $cases" >>"$jobs_file"
 fi
 
