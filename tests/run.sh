@@ -14,7 +14,7 @@ run_one() {
 	shift
 	"$@" >"$out.one" 2>"$out.err"
 	rc=$?
-	sed "s|^\(PASS\|FAIL\|SKIP\) |\1 $label:|" "$out.one" | grep -E '^(PASS|FAIL|SKIP) ' | tee -a "$out"
+	sed "s#^\(PASS\|FAIL\|SKIP\) #\1 $label: #" "$out.one" | grep -E '^(PASS|FAIL|SKIP) ' | tee -a "$out"
 	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out.one"; then
 		echo "FAIL $label: exited $rc: $(tail -n 3 "$out.err" | tr '\n' ' ')" | tee -a "$out"
 	fi
