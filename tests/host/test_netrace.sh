@@ -5,7 +5,8 @@
 # path (result names "tcx/..." and "netlink/...").
 #
 # Env: NFLUX, NFTOOL (binaries), NF_MODES (default "tcx netlink perf"; perf
-# runs NF_PERF_CASES with NFLUX_FORCE_PERF=1),
+# runs NF_PERF_CASES with NFLUX_FORCE_PERF=1; netlink runs NF_NETLINK_CASES,
+# default NF_CASES),
 # NF_CASES (default: all; e.g. "basic ratelimit cleanup"), NF_IP, NF_TC,
 # NF_WAIT (see lib.sh). Needs iproute2's ip; tc and tshark are optional
 # (their checks are skipped). VLAN device checks need 802.1Q (8021q);
@@ -647,6 +648,7 @@ for NF_MODE in $NF_MODES; do
 	fi
 	_cases=$NF_CASES
 	[ "$NF_MODE" = perf ] && _cases=$NF_PERF_CASES
+	[ "$NF_MODE" = netlink ] && _cases=${NF_NETLINK_CASES:-$NF_CASES}
 	for _case in $_cases; do
 		"case_$_case"
 	done

@@ -135,6 +135,12 @@ paths() {
 	san=${san#,}
 	btfsrc=vmlinux
 	[ -s /sys/kernel/btf/vmlinux ] || btfsrc=none
+	# Kernels before tcx run the whole suite on the netlink path; on tcx
+	# kernels the forced netlink run takes the cases that attach, detach
+	# and clean up (the host runs it whole), to keep the matrix short.
+	if [ "$attach" = tcx ] && [ -z "$NF_NETLINK_CASES" ]; then
+		export NF_NETLINK_CASES="basic ratelimit filters count cleanup"
+	fi
 	echo "NFLUX-PATHS kernel=$kver attach=$attach events=$want_events uprobe=$want_link btf-sanitised=${san:-none} vmlinux-btf=$btfsrc"
 }
 paths
@@ -144,7 +150,7 @@ paths
 # subset (NF_CASES / NF_MODES of the suite); nflux.watch=1 prints the state
 # of every nflux process each 5 s (to see where a hang sits).
 param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tr ',' ' '; }
-c=$(param nflux.cases) && [ -n "$c" ] && export NF_CASES="$c"
+c=$(param nflux.cases) && [ -n "$c" ] && export NF_CASES="$c" NF_NETLINK_CASES="$c"
 m=$(param nflux.modes) && [ -n "$m" ] && export NF_MODES="$m"
 watch_pid=
 if [ -n "$(param nflux.watch)" ]; then
@@ -166,7 +172,7 @@ for s in ${suites:-netrace}; do
 		skip "$name: $t is not in this build"
 		continue
 	fi
-	echo "  suite: $t cases=${NF_CASES:-all} modes=${NF_MODES:-all}"
+	echo "  suite: $t cases=${NF_CASES:-all} netlink-cases=${NF_NETLINK_CASES:-same} modes=${NF_MODES:-all}"
 	t0=$(date +%s)
 	# streamed, so that a guest that hangs still shows how far it got
 	{

@@ -17,13 +17,14 @@ static const struct {
 	{ "tcx", cmd_tcx, "list tcx programs on IFACE: DIR ID NAME" },
 	{ "filters", cmd_filters, "list clsact filters on IFACE" },
 	{ "qdiscs", cmd_qdiscs, "list qdiscs of IFACE" },
+	{ "attach-empty", cmd_attach_empty, "attach the empty TC program to IFACE until SIGINT/SIGTERM" },
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nftool COMMAND [OPTIONS]\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-13s %s\n", cmds[i].name, cmds[i].help);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,75 @@
+/* nftool attach-empty: the bench baseline. Loads the embedded empty TC
+ * program, attaches it to IFACE in both directions the way nflux would
+ * (tcx, or netlink with NFLUX_FORCE_NETLINK=1), and holds it there until
+ * SIGINT or SIGTERM. */
+#include "tool.h"
+#include "embed.h"
+#include "load.h"
+#include "log.h"
+#include "tc.h"
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int load_empty(struct nf_bpf *b)
+{
+	struct nf_obj obj;
+	size_t len;
+	const void *data = nf_embedded("empty", &len);
+
+	if (!data)
+		return tool_err("the empty program is not embedded");
+	if (nf_obj_parse(&obj, data, len))
+		return tool_err("parse: %s", nf_lasterr());
+	if (nf_load(b, &obj, NULL)) {
+		nf_obj_free(&obj);
+		return tool_err("load: %s", nf_lasterr());
+	}
+	return 0;
+}
+
+int cmd_attach_empty(int argc, char **argv)
+{
+	struct nf_tc_link in, eg;
+	struct nf_bpf b;
+
+	if (argc != 2)
+		return tool_err("usage: nftool attach-empty IFACE"), 2;
+	int ifindex = (int)if_nametoindex(argv[1]);
+
+	if (!ifindex)
+		return tool_err("no interface %s", argv[1]), 1;
+	if (load_empty(&b))
+		return 1;
+	int fd = nf_bpf_prog_fd(&b, "nf_empty");
+
+	if (nf_tc_attach(&in, ifindex, NF_TC_INGRESS, fd, "nflux_bench", 0)) {
+		nf_unload(&b);
+		return tool_err("attach ingress: %s", nf_lasterr()), 1;
+	}
+	if (nf_tc_attach(&eg, ifindex, NF_TC_EGRESS, fd, "nflux_bench", 0)) {
+		nf_tc_detach(&in);
+		nf_unload(&b);
+		return tool_err("attach egress: %s", nf_lasterr()), 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("attached %s\n", in.link_fd >= 0 ? "tcx" : "netlink");
+	fflush(stdout);
+	while (!stop)
+		pause();
+	nf_tc_detach(&eg);   /* the one that did not create the clsact first */
+	nf_tc_detach(&in);
+	nf_unload(&b);
+	return 0;
+}
