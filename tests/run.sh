@@ -5,7 +5,7 @@
 mode=${1:-all}
 B=${B:-build}
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT INT TERM
+trap 'rm -f "$out" "$out.one" "$out.err" "$out.rc"' EXIT INT TERM
 
 # run_one LABEL CMD...: prefix its result lines with LABEL; a crash or a
 # non-zero exit with no FAIL line is itself a failure.
@@ -14,11 +14,29 @@ run_one() {
 	shift
 	"$@" >"$out.one" 2>"$out.err"
 	rc=$?
+	report "$label"
+}
+
+# run_streamed LABEL CMD...: run_one for long runs: their diagnostics
+# (progress) are shown as they come, as well as kept.
+run_streamed() {
+	label=$1
+	shift
+	{ "$@" 2>&1 >"$out.one"; echo $? >"$out.rc"; } | tee "$out.err" >&2
+	rc=$(cat "$out.rc")
+	rm -f "$out.rc"
+	report "$label" quiet
+}
+
+# report LABEL [quiet]: count the result lines of the run that just ended;
+# quiet: its diagnostics were already shown.
+report() {
+	label=$1 quiet=${2:-}
 	sed "s#^\(PASS\|FAIL\|SKIP\) #\1 $label: #" "$out.one" | grep -E '^(PASS|FAIL|SKIP) ' | tee -a "$out"
 	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out.one"; then
 		echo "FAIL $label: exited $rc: $(tail -n 3 "$out.err" | tr '\n' ' ')" | tee -a "$out"
 	fi
-	if [ -n "$NF_TEST_VERBOSE" ] || [ $rc -ne 0 ]; then
+	if [ -z "$quiet" ] && { [ -n "$NF_TEST_VERBOSE" ] || [ $rc -ne 0 ]; }; then
 		tail -n 20 "$out.err" | sed 's/^/    /'
 	fi
 	rm -f "$out.one" "$out.err"
@@ -54,7 +72,7 @@ fi
 if [ "$mode" = all ] || [ "$mode" = qemu-only ]; then
 	if [ -f tests/qemu/run.sh ]; then
 		if is_root; then
-			run_one "qemu" sh tests/qemu/run.sh
+			run_streamed "qemu" sh tests/qemu/run.sh
 		else
 			echo "SKIP qemu: the kernel matrix needs root" | tee -a "$out"
 		fi
