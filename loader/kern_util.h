@@ -12,8 +12,6 @@ int nf_parse_cpu_list(const char *s);
  * other bytes become '_', longer names are cut. */
 void nf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src);
 size_t nf_page_size(void);
-/* Read a whole file through nf_sys (malloc'd); NULL with -errno in *err. */
-void *nf_sys_read_file(const char *path, size_t *len, int *err);
 /* Map info by fd (BPF_OBJ_GET_INFO_BY_FD). 0 or -errno. */
 int nf_map_info(int map_fd, struct bpf_map_info *info);
 /* Lift RLIMIT_MEMLOCK (needed before 5.11); a refusal is only logged. */

@@ -36,6 +36,10 @@ struct nf_sys {
 extern const struct nf_sys *nf_sys;
 extern const struct nf_sys nf_sys_real;
 
+/* Read a whole file through nf_sys (malloc'd, NUL-terminated); NULL with
+ * -errno in *err. */
+void *nf_sys_read_file(const char *path, size_t *len, int *err);
+
 /* bpf() with errno-style return: >= 0 on success, -errno on failure. */
 long nf_bpf(int cmd, union bpf_attr *attr, unsigned int size);
 

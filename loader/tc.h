@@ -30,7 +30,9 @@ int nf_tc_attach(struct nf_tc_link *l, int ifindex, enum nf_tc_dir dir, int prog
  * -ENOENT when our filter was already gone (the clsact is still handled). */
 int nf_tc_detach(struct nf_tc_link *l);
 /* Remove cls_bpf filters whose name starts with prefix on ifindex (both
- * directions). Returns the number removed, or -errno. */
-int nf_tc_cleanup_stale(int ifindex, const char *prefix);
+ * directions), except those for which keep (if not NULL) says 1: e.g. the
+ * filters of a run that is still alive. Returns the number removed, or
+ * -errno. */
+int nf_tc_cleanup_stale(int ifindex, const char *prefix, int (*keep)(const char *name));
 
 #endif

@@ -175,7 +175,7 @@ int tc_nl_detach(struct nf_tc_link *l)
 	return r;
 }
 
-int nf_tc_cleanup_stale(int ifindex, const char *prefix)
+int nf_tc_cleanup_stale(int ifindex, const char *prefix, int (*keep)(const char *name))
 {
 	struct filter_list fl = { NULL, 0, 0, prefix };
 	struct nl_sock s;
@@ -188,6 +188,8 @@ int nf_tc_cleanup_stale(int ifindex, const char *prefix)
 	}
 	r = filters_dump(&s, ifindex, &fl);
 	for (size_t i = 0; r == 0 && i < fl.n; i++) {
+		if (keep && keep(fl.v[i].name))
+			continue;
 		r = filter_del(&s, ifindex, fl.v[i].parent, fl.v[i].prio, fl.v[i].handle);
 		if (r == -ENOENT)
 			r = 0;      /* someone else removed it meanwhile */

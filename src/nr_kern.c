@@ -2,14 +2,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "embed.h"
 #include "kern_util.h"
 #include "log.h"
+#include "nr_owner.h"
 
 #define RING_TEXT (16u << 20)
 #define RING_CAPTURE_MAX (64u << 20)
 #define RING_RECORDS 256   /* full-size captured records the ring holds */
-#define FILTER_PREFIX "nflux"
 
 static int env_set(const char *name)
 {
@@ -131,7 +132,8 @@ static const char *prog_name(int l3, enum nf_tc_dir dir)
 static int attach_one(struct nr_kern *k, const struct nr_iface_ent *ifc, enum nf_tc_dir dir)
 {
 	int fd = nf_bpf_prog_fd(&k->b, prog_name(ifc->l3, dir));
-	const char *name = dir == NF_TC_INGRESS ? "nflux_netrace_in" : "nflux_netrace_eg";
+	char name[48];
+	nr_filter_name(name, sizeof(name), dir == NF_TC_INGRESS, (long)getpid());
 	if (fd < 0) {
 		nf_err("netrace: program %s is missing", prog_name(ifc->l3, dir));
 		return -ENOENT;
@@ -235,7 +237,7 @@ int nr_kern_cleanup_stale(const struct nr_iface_ent *ifs, size_t n)
 {
 	int total = 0;
 	for (size_t i = 0; i < n; i++) {
-		int r = nf_tc_cleanup_stale(ifs[i].ifindex, FILTER_PREFIX);
+		int r = nf_tc_cleanup_stale(ifs[i].ifindex, NR_FILTER_PREFIX, nr_filter_owner_alive);
 		if (r < 0) {
 			nf_warn("netrace: looking for stale filters on %s: %s", ifs[i].name,
 				nf_lasterr());

@@ -34,7 +34,8 @@ int nr_kern_counters(const struct nr_kern *k, struct nr_counters *out);
 /* Average run time per packet over the attached programs (0 if unknown). */
 uint64_t nr_kern_avg_ns(const struct nr_kern *k);
 void nr_kern_close(struct nr_kern *k);
-/* Remove filters left by a killed run on these interfaces: how many. */
+/* Remove filters left by killed runs on these interfaces (not those of a
+ * live nflux): how many. */
 int nr_kern_cleanup_stale(const struct nr_iface_ent *ifs, size_t n);
 
 #endif

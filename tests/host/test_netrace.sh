@@ -16,7 +16,7 @@
 NF_MODES=${NF_MODES:-tcx netlink perf}
 # the perf buffer path (forced; every kernel we support has the ring buffer)
 NF_PERF_CASES=${NF_PERF_CASES:-basic integrity pcapng count}
-NF_CASES=${NF_CASES:-basic gso ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count cleanup}
+NF_CASES=${NF_CASES:-basic gso ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count coexist cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -589,6 +589,33 @@ case_cleanup() {
 	fi
 	nothing_left cleanup_sigkill $_ids
 	[ "$NF_MODE" = netlink ] && nf_have_tc && case_cleanup_foreign_qdisc
+}
+
+# ---- coexist: two runs on one interface -------------------------------------
+
+# A second nflux on vA leaves the first one's programs in place (on
+# netlink its sweep for stale filters must spare a live run's); both log
+# the same traffic, and each removes only its own programs when it stops.
+case_coexist() {
+	start_attached coexist_first 2 || return
+	_pid1=$NF_PID _out1=$NF_OUT _err1=$NF_ERR
+	nf_bg_add "$_pid1"
+	if ! start_attached coexist_second 4; then
+		NF_PID=$_pid1
+		nf_stop KILL
+		return
+	fi
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4301 --dport 5301 --count 5 --size 40
+	stop_ok coexist_second
+	nf_expect coexist/second_run_events "$(nf_count "$NF_OUT" dir=ingress sport=4301 dport=5301)" 5 "events of the second run"
+	nf_expect coexist/first_still_attached "$(nf_attached | wc -l | tr -d ' ')" 2 "programs on vA after the second run stopped"
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4302 --dport 5302 --count 3 --size 40
+	NF_PID=$_pid1 NF_OUT=$_out1 NF_ERR=$_err1
+	stop_ok coexist_first
+	nf_expect coexist/first_run_events_shared "$(nf_count "$NF_OUT" dir=ingress sport=4301 dport=5301)" 5 "events of the first run while both ran"
+	nf_expect coexist/first_run_events_alone "$(nf_count "$NF_OUT" dir=ingress sport=4302 dport=5302)" 3 "events of the first run alone"
+	nf_expect coexist/nothing_left "$(nf_attached | wc -l | tr -d ' ')" 0 "programs on vA after both stopped"
+	[ "$NF_MODE" = netlink ] && want_clsact coexist/clsact_removed 0
 }
 
 want_clsact() { nf_expect "$1" "$(in1 "$NFTOOL" qdiscs vA | grep -c '^clsact ')" "$2" "clsact qdiscs"; }

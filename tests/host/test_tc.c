@@ -249,11 +249,11 @@ static void test_stale(int ifa, int prog)
 		REQUIRE(nf_tc_attach(&other, ifa, NF_TC_INGRESS, prog, "keep_me", 1) == 0);
 		CHECK(filter_listed("ingress", "nflux_test"));
 		CHECK(filter_listed("egress", "nflux_test"));
-		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux"), 2);
+		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux", NULL), 2);
 		CHECK(!filter_listed("ingress", "nflux_test"));
 		CHECK(no_filters("egress"));
 		CHECK(filter_listed("ingress", "keep_me"));
-		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux"), 0);
+		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux", NULL), 0);
 		CHECK_EQ(nf_tc_detach(&other), 0);
 		sh("tc qdisc del dev a clsact 2>/dev/null");
 	}

@@ -139,7 +139,7 @@ paths() {
 	# kernels the forced netlink run takes the cases that attach, detach
 	# and clean up (the host runs it whole), to keep the matrix short.
 	if [ "$attach" = tcx ] && [ -z "$NF_NETLINK_CASES" ]; then
-		export NF_NETLINK_CASES="basic ratelimit filters count cleanup"
+		export NF_NETLINK_CASES="basic ratelimit filters count coexist cleanup"
 	fi
 	echo "NFLUX-PATHS kernel=$kver attach=$attach events=$want_events uprobe=$want_link btf-sanitised=${san:-none} vmlinux-btf=$btfsrc"
 }

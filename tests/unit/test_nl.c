@@ -693,6 +693,15 @@ static long fk_bpf(int cmd, union bpf_attr *a, unsigned int size)
 	return fail(EINVAL);
 }
 
+static int kept_names;
+
+/* keep for nf_tc_cleanup_stale: claims every filter, counts the names. */
+static int keep_all(const char *name)
+{
+	kept_names += strncmp(name, "nflux", 5) == 0;
+	return 1;
+}
+
 static void fk_reset(void)
 {
 	static struct nf_sys fake;
@@ -854,11 +863,20 @@ static void test_fake_tc(void)
 	T_CASE("tc fake: stale cleanup deletes only the prefixed filters") {
 		fk_reset();
 		fk.dump_filters = 3;       /* nflux_old, other, nflux_old per hook */
-		CHECK_EQ(nf_tc_cleanup_stale(4, "nflux"), 4);
+		CHECK_EQ(nf_tc_cleanup_stale(4, "nflux", NULL), 4);
 		int dels = 0;
 		for (int i = 0; i < fk.nsent; i++)
 			dels += fk.sent[i] == RTM_DELTFILTER;
 		CHECK_EQ(dels, 4);
+		CHECK_EQ(fk.open_fds, 0);
+	}
+	T_CASE("tc fake: stale cleanup leaves what keep claims") {
+		fk_reset();
+		fk.dump_filters = 3;
+		CHECK_EQ(nf_tc_cleanup_stale(4, "nflux", keep_all), 0);
+		for (int i = 0; i < fk.nsent; i++)
+			CHECK(fk.sent[i] != RTM_DELTFILTER);
+		CHECK_EQ(kept_names, 4);
 		CHECK_EQ(fk.open_fds, 0);
 	}
 	T_CASE("tc fake: tcx when probed, netlink when the kernel lacks it") {
