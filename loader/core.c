@@ -10,11 +10,31 @@
 
 #define LD_IMM64 (BPF_LD | BPF_IMM | BPF_DW)
 
-/* A relocated value, or none (the instruction gets poisoned). */
+/* A relocated value, or none (the instruction gets poisoned). For a field
+ * offset, also the field's size in each BTF: a load or store of the whole
+ * field takes the target's size (0: not a plain scalar, no resizing). */
 struct core_res {
 	uint64_t local, target;
 	int poison;
+	uint32_t local_sz, target_sz;
 };
+
+/* Size in bytes of a field a single load can move (integer, enum or
+ * pointer of 1, 2, 4 or 8 bytes); 0 for anything else. */
+static uint32_t scalar_size(const struct nf_btf *b, const struct nf_core_field *f)
+{
+	const struct btf_type *t = nf_btf_type(b, nf_btf_skip_mods(b, f->type_id));
+	int64_t sz = nf_btf_size(b, f->type_id);
+
+	if (!t || f->bitfield_size || (sz != 1 && sz != 2 && sz != 4 && sz != 8))
+		return 0;
+	switch (nf_btf_kind(t)) {
+	case BTF_KIND_INT: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_PTR:
+		return (uint32_t)sz;
+	default:
+		return 0;
+	}
+}
 
 static int kind_class(uint32_t kind)
 {
@@ -84,6 +104,10 @@ static int field_relo(const struct nf_btf *local, const struct nf_btf *tb,
 			continue;
 		if ((err = agree(r, &found, v)))
 			return err;
+		if (rec->kind == BPF_CORE_FIELD_BYTE_OFFSET) {
+			r->local_sz = scalar_size(local, &lf);
+			r->target_sz = scalar_size(tb, &tf);
+		}
 	}
 	return settle(r, found, rec->kind == BPF_CORE_FIELD_EXISTS);
 }
@@ -193,8 +217,37 @@ static void poison(struct bpf_insn *in, int ldimm)
 		in[i] = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL, .imm = NF_POISON_HELPER };
 }
 
+static uint32_t mem_bytes(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B: return 1;
+	case BPF_H: return 2;
+	case BPF_W: return 4;
+	default: return 8;
+	}
+}
+
+static uint8_t mem_size_code(uint32_t bytes)
+{
+	return bytes == 1 ? BPF_B : bytes == 2 ? BPF_H : bytes == 4 ? BPF_W : BPF_DW;
+}
+
+/* A whole-field load or store whose field changed size takes the target's
+ * size. Poisoned when it cannot: the target field is not a plain scalar,
+ * or the instruction moves a part of the field only. */
+static void resize_mem(struct bpf_insn *in, struct core_res *r)
+{
+	if (BPF_MODE(in->code) != BPF_MEM || !r->local_sz || r->local_sz == r->target_sz)
+		return;
+	if (!r->target_sz || mem_bytes(in->code) != r->local_sz) {
+		r->poison = 1;
+		return;
+	}
+	in->code = (uint8_t)(BPF_CLASS(in->code) | BPF_MEM | mem_size_code(r->target_sz));
+}
+
 /* Write the value into an ALU imm, a memory offset or an ld_imm64. */
-static int patch(struct bpf_insn *in, uint32_t left, const struct core_res *r)
+static int patch(struct bpf_insn *in, uint32_t left, struct core_res *r)
 {
 	uint8_t cls = BPF_CLASS(in->code);
 
@@ -221,6 +274,8 @@ static int patch(struct bpf_insn *in, uint32_t left, const struct core_res *r)
 	if (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) {
 		if (!r->poison && r->target > INT16_MAX)
 			return -ERANGE;
+		if (!r->poison)
+			resize_mem(in, r);
 		if (r->poison)
 			poison(in, 0);
 		else

@@ -184,6 +184,29 @@ static void test_other_layout(void)
 		CHECK_EQ(value_of(p, lb, c, BPF_CORE_ENUMVAL_VALUE, "1"), 9);   /* GREEN */
 		free(c);
 	}
+	T_CASE("core other layout: a whole-field load takes the target's size") {
+		const struct bpf_core_relo *r = find_rec(p, lb, BPF_CORE_FIELD_BYTE_OFFSET, "0:7");
+		REQUIRE(p != NULL && r != NULL);
+		struct bpf_insn *c = copy_insns(p);
+		const struct bpf_insn *in = &c[r->insn_off / 8];
+		CHECK_EQ(in->code, BPF_LDX | BPF_MEM | BPF_DW);      /* local: long mode */
+		CHECK_EQ(nf_core_relocate(p, c, lb, lb), 0);
+		CHECK_EQ(in->code, BPF_LDX | BPF_MEM | BPF_DW);      /* own BTF: unchanged */
+		CHECK_EQ(nf_core_relocate(p, c, lb, tb), 0);
+		CHECK_EQ(in->code, BPF_LDX | BPF_MEM | BPF_H);       /* target: unsigned short */
+		CHECK_EQ(in->off, offsetof(struct thing, mode));
+		free(c);
+	}
+	T_CASE("core other layout: a partial load of a resized field is poisoned") {
+		const struct bpf_core_relo *r = find_rec(p, lb, BPF_CORE_FIELD_BYTE_OFFSET, "0:7");
+		REQUIRE(p != NULL && r != NULL);
+		struct bpf_insn *c = copy_insns(p);
+		struct bpf_insn *in = &c[r->insn_off / 8];
+		in->code = BPF_LDX | BPF_MEM | BPF_W;                /* 4 of the 8 local bytes */
+		CHECK_EQ(nf_core_relocate(p, c, lb, tb), 1);
+		CHECK_EQ(in->code, BPF_JMP | BPF_CALL);
+		free(c);
+	}
 	T_CASE("core other layout: bitfields read the target's bits") {
 		REQUIRE(p != NULL);
 		struct bpf_insn *c = copy_insns(p);
