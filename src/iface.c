@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
 
 struct link_list {
 	struct nf_iface *v;
@@ -68,22 +70,60 @@ int nf_iface_list(struct nf_iface **out, size_t *n)
 }
 
 struct route_pick {
-	int ifindex;
-	uint32_t metric;
+	struct nf_route_out best;
+	int found;
 };
 
 static int route_cb(const struct nlmsghdr *h, void *arg)
 {
 	struct route_pick *p = arg;
-	uint32_t metric;
-	int ifindex;
+	struct nf_route_out r;
 
-	if (nf_iface_parse_default_route(h, &ifindex, &metric) == 1 &&
-	    (!p->ifindex || metric < p->metric)) {
-		p->ifindex = ifindex;
-		p->metric = metric;
+	if (nf_iface_parse_default_route(h, &r) == 1 && (!p->found || r.metric < p->best.metric)) {
+		p->best = r;
+		p->found = 1;
 	}
 	return 0;
+}
+
+struct nh_find {
+	uint32_t want;
+	struct nf_nexthop nh;
+	int found;
+};
+
+static int nexthop_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct nh_find *f = arg;
+	struct nf_nexthop nh;
+
+	if (nf_iface_parse_nexthop(h, &nh) == 0 && nh.id == f->want) {
+		f->nh = nh;
+		f->found = 1;
+	}
+	return 0;
+}
+
+/* The device of nexthop object id, or of its group's first member (groups
+ * do not nest). 0 or -errno with nf_lasterr(). */
+static int nexthop_device(uint32_t id, int *ifindex)
+{
+	for (int depth = 0; depth < 2; depth++) {
+		struct nh_find f = { id, { 0, 0, 0 }, 0 };
+		int r = dump(RTM_GETNEXTHOP, sizeof(struct nhmsg), AF_UNSPEC, nexthop_cb, &f);
+
+		if (r < 0)
+			return r;
+		if (!f.found)
+			break;
+		if (f.nh.oif) {
+			*ifindex = f.nh.oif;
+			return 0;
+		}
+		id = f.nh.first_member;
+	}
+	nf_seterr("the default route's nexthop %u is gone or has no device: name an interface with -i", id);
+	return -ENOENT;
 }
 
 static int find_index(int ifindex, struct nf_iface *out)
@@ -112,13 +152,16 @@ int nf_iface_default(struct nf_iface *out)
 	static const unsigned char families[] = { AF_INET, AF_INET6 };
 
 	for (size_t i = 0; i < sizeof(families); i++) {
-		struct route_pick p = { 0, 0 };
+		struct route_pick p = { { 0, 0, 0 }, 0 };
 		int r = dump(RTM_GETROUTE, sizeof(struct rtmsg), families[i], route_cb, &p);
 
 		if (r < 0)
 			return r;
-		if (p.ifindex)
-			return find_index(p.ifindex, out);
+		if (!p.found)
+			continue;
+		if (p.best.nh_id && (r = nexthop_device(p.best.nh_id, &p.best.ifindex)) < 0)
+			return r;
+		return find_index(p.best.ifindex, out);
 	}
 	nf_seterr("no default route: name an interface with -i");
 	return -ENOENT;

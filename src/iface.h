@@ -18,8 +18,9 @@ struct nf_iface {
 int nf_iface_list(struct nf_iface **out, size_t *n);
 
 /* The interface of the default route: main table, lowest metric, IPv4
- * first, then IPv6. 0, -ENOENT when there is none, or -errno (nf_lasterr()).
- * Routes through nexthop objects (RTA_NH_ID) are not followed. */
+ * first, then IPv6; through a nexthop object (or a group's first member)
+ * when the route names one. 0, -ENOENT when there is none, or -errno
+ * (nf_lasterr()). */
 int nf_iface_default(struct nf_iface *out);
 
 /* Resolve a -i argument. "any": every interface that is up except
@@ -37,8 +38,23 @@ int nf_iface_is_l3(unsigned int type);
 
 /* RTM_NEWLINK -> iface. 0, -ENOMSG for another type, -EBADMSG. */
 int nf_iface_parse_link(const struct nlmsghdr *h, struct nf_iface *out);
-/* RTM_NEWROUTE: 1 and *ifindex, *metric if it is a unicast default route of
- * the main table with an output device, 0 if not, -EBADMSG. */
-int nf_iface_parse_default_route(const struct nlmsghdr *h, int *ifindex, uint32_t *metric);
+/* Where a default route leaves: a device, or a nexthop object to look up. */
+struct nf_route_out {
+	int ifindex;               /* 0 when the route names a nexthop object */
+	uint32_t nh_id;
+	uint32_t metric;
+};
+/* RTM_NEWROUTE: 1 and *out if it is a unicast default route of the main
+ * table with an output device or a nexthop id, 0 if not, -EBADMSG. */
+int nf_iface_parse_default_route(const struct nlmsghdr *h, struct nf_route_out *out);
+
+/* A nexthop object: its device, or for a group its first member. */
+struct nf_nexthop {
+	uint32_t id;
+	int oif;                   /* 0 for groups and blackholes */
+	uint32_t first_member;     /* groups only */
+};
+/* RTM_NEWNEXTHOP -> nexthop. 0, -ENOMSG for another type, -EBADMSG. */
+int nf_iface_parse_nexthop(const struct nlmsghdr *h, struct nf_nexthop *out);
 
 #endif

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 #include <net/if_arp.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
 
 #ifndef ARPHRD_IP6GRE
 #define ARPHRD_IP6GRE 823   /* linux/if_arp.h; libc headers lack it */
@@ -60,12 +62,12 @@ static int multipath_oif(const struct rtattr *mp)
 	return nh->rtnh_ifindex;
 }
 
-int nf_iface_parse_default_route(const struct nlmsghdr *h, int *ifindex, uint32_t *metric)
+int nf_iface_parse_default_route(const struct nlmsghdr *h, struct nf_route_out *out)
 {
 	const struct rtmsg *rt = nl_msg_data(h, sizeof(*rt));
 	const struct rtattr *tb[RTA_MAX + 1];
 	struct nl_attrs as;
-	uint32_t table, oif = 0;
+	uint32_t table, oif = 0, nh_id = 0;
 
 	if (h->nlmsg_type != RTM_NEWROUTE || !rt)
 		return h->nlmsg_type == RTM_NEWROUTE ? -EBADMSG : 0;
@@ -81,11 +83,41 @@ int nf_iface_parse_default_route(const struct nlmsghdr *h, int *ifindex, uint32_
 		nl_attr_u32(tb[RTA_OIF], &oif);
 	else if (tb[RTA_MULTIPATH])
 		oif = (uint32_t)multipath_oif(tb[RTA_MULTIPATH]);
-	if (!oif)
+	else if (tb[RTA_NH_ID])
+		nl_attr_u32(tb[RTA_NH_ID], &nh_id);
+	if (!oif && !nh_id)
 		return 0;
-	*metric = 0;
+	out->metric = 0;
 	if (tb[RTA_PRIORITY])
-		nl_attr_u32(tb[RTA_PRIORITY], metric);
-	*ifindex = (int)oif;
+		nl_attr_u32(tb[RTA_PRIORITY], &out->metric);
+	out->ifindex = (int)oif;
+	out->nh_id = oif ? 0 : nh_id;
 	return 1;
+}
+
+int nf_iface_parse_nexthop(const struct nlmsghdr *h, struct nf_nexthop *out)
+{
+	const struct rtattr *tb[NHA_MAX + 1];
+	struct nl_attrs as;
+	uint32_t oif = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (h->nlmsg_type != RTM_NEWNEXTHOP)
+		return -ENOMSG;
+	if (!nl_msg_data(h, sizeof(struct nhmsg)))
+		return -EBADMSG;
+	as = nl_msg_attrs(h, sizeof(struct nhmsg));
+	if (nl_attr_parse(&as, tb, NHA_MAX) < 0 || !tb[NHA_ID] || nl_attr_u32(tb[NHA_ID], &out->id))
+		return -EBADMSG;
+	if (tb[NHA_OIF] && nl_attr_u32(tb[NHA_OIF], &oif) == 0)
+		out->oif = (int)oif;
+	if (tb[NHA_GROUP]) {
+		struct nexthop_grp g;
+
+		if (nl_attr_len(tb[NHA_GROUP]) < sizeof(g))
+			return -EBADMSG;
+		memcpy(&g, nl_attr_data(tb[NHA_GROUP]), sizeof(g));
+		out->first_member = g.id;
+	}
+	return 0;
 }

@@ -270,6 +270,25 @@ case_gso() {
 
 # ---- interface selection ---------------------------------------------------
 
+# no -i, the default route through a nexthop object, then a nexthop group
+iface_nexthop() {
+	if ! ip -n "$NS1" nexthop add id 77 via $B4 dev vA 2>/dev/null; then
+		nf_skip iface_nexthop "no nexthop objects here (kernel or ip too old)"
+		return
+	fi
+	ip -n "$NS1" nexthop add id 78 group 77
+	for _nh in 77 78; do
+		ip -n "$NS1" route replace default nhid $_nh
+		if start_bare "iface_nexthop_$_nh"; then
+			nf_send 2 udp --src $B4 --dst $A4 --sport 47$_nh --dport 5700
+			stop_ok "iface_nexthop_$_nh"
+			want "iface_nexthop_$_nh/route_iface" 1 iface=vA proto=udp sport=47$_nh
+		fi
+	done
+	ip -n "$NS1" route del default
+	ip -n "$NS1" nexthop flush >/dev/null 2>&1
+}
+
 case_ifaces() {
 	# no -i: the interface of the default route
 	ip -n "$NS1" route replace default via $B4 dev vA
@@ -279,6 +298,7 @@ case_ifaces() {
 		want iface_default/route_iface 1 iface=vA proto=udp sport=4700
 	fi
 	ip -n "$NS1" route del default
+	iface_nexthop
 	# -i any: every interface that is up, except lo
 	if start_bare iface_any -i any; then
 		nf_send 2 udp --src $B4 --dst $A4 --sport 4701 --dport 5701

@@ -16,6 +16,7 @@
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
+#include <linux/nexthop.h>
 #include <net/if_arp.h>
 
 /* ---- an independent writer and reader of netlink bytes ----------------- */
@@ -348,8 +349,8 @@ static void test_replies(void)
 		struct wbuf w = { .n = 0 };
 		const struct nlmsghdr *h;
 		size_t off = 0;
-		int n = 0, hits = 0, ifindex = 0, r;
-		uint32_t metric = 0;
+		int n = 0, hits = 0, r;
+		struct nf_route_out ro = { 0, 0, 0 };
 
 		w_route(&w, AF_INET, 32, RT_TABLE_LOCAL, RTN_LOCAL, 1, 0);
 		w_route(&w, AF_INET, 24, RT_TABLE_MAIN, RTN_UNICAST, 2, 0);
@@ -361,14 +362,15 @@ static void test_replies(void)
 			n++;
 			if (h->nlmsg_type == NLMSG_DONE)
 				CHECK_EQ(nl_parse_done(h), 0);
-			else if (nf_iface_parse_default_route(h, &ifindex, &metric) == 1)
+			else if (nf_iface_parse_default_route(h, &ro) == 1)
 				hits++;
 		}
 		CHECK_EQ(r, 0);
 		CHECK_EQ(n, 6);
 		CHECK_EQ(hits, 1);
-		CHECK_EQ(ifindex, 7);
-		CHECK_EQ(metric, 600);
+		CHECK_EQ(ro.ifindex, 7);
+		CHECK_EQ(ro.nh_id, 0);
+		CHECK_EQ(ro.metric, 600);
 	}
 	T_CASE("parse: multipath default route uses its first hop") {
 		struct wbuf w = { .n = 0 };
@@ -376,15 +378,76 @@ static void test_replies(void)
 		struct rtnexthop nh[2] = { { .rtnh_len = 8, .rtnh_ifindex = 9 },
 					   { .rtnh_len = 8, .rtnh_ifindex = 10 } };
 		size_t msg = w_msg(&w, RTM_NEWROUTE, 0, 1);
-		int ifindex = 0;
-		uint32_t metric = 1;
+		struct nf_route_out ro = { 0, 0, 1 };
 
 		w_put(&w, rtm, sizeof(rtm));
 		w_attr(&w, RTA_MULTIPATH, nh, sizeof(nh));
 		w_msg_end(&w, msg);
-		CHECK_EQ(nf_iface_parse_default_route(only_msg(&w), &ifindex, &metric), 1);
-		CHECK_EQ(ifindex, 9);
-		CHECK_EQ(metric, 0);
+		CHECK_EQ(nf_iface_parse_default_route(only_msg(&w), &ro), 1);
+		CHECK_EQ(ro.ifindex, 9);
+		CHECK_EQ(ro.metric, 0);
+	}
+	T_CASE("parse: default route through a nexthop object") {
+		struct wbuf w = { .n = 0 };
+		uint8_t rtm[12] = { AF_INET, 0, 0, 0, RT_TABLE_MAIN, 0, 0, RTN_UNICAST };
+		size_t msg = w_msg(&w, RTM_NEWROUTE, 0, 1);
+		struct nf_route_out ro = { 5, 0, 0 };
+
+		w_put(&w, rtm, sizeof(rtm));
+		w_attr_u32(&w, RTA_PRIORITY, 20);
+		w_attr_u32(&w, RTA_NH_ID, 42);
+		w_msg_end(&w, msg);
+		CHECK_EQ(nf_iface_parse_default_route(only_msg(&w), &ro), 1);
+		CHECK_EQ(ro.ifindex, 0);
+		CHECK_EQ(ro.nh_id, 42);
+		CHECK_EQ(ro.metric, 20);
+	}
+	T_CASE("parse: nexthop objects, a device and a group") {
+		struct wbuf w = { .n = 0 };
+		uint8_t nhm[8] = { AF_INET };
+		struct nexthop_grp grp[2] = { { .id = 42, .weight = 0 }, { .id = 43, .weight = 0 } };
+		struct nf_nexthop nh;
+		size_t msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
+
+		w_put(&w, nhm, sizeof(nhm));
+		w_attr_u32(&w, NHA_ID, 42);
+		w_attr_u32(&w, NHA_OIF, 7);
+		w_msg_end(&w, msg);
+		REQUIRE(nf_iface_parse_nexthop(only_msg(&w), &nh) == 0);
+		CHECK_EQ(nh.id, 42);
+		CHECK_EQ(nh.oif, 7);
+		CHECK_EQ(nh.first_member, 0);
+		w.n = 0;
+		msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
+		w_put(&w, nhm, sizeof(nhm));
+		w_attr_u32(&w, NHA_ID, 50);
+		w_attr(&w, NHA_GROUP, grp, sizeof(grp));
+		w_msg_end(&w, msg);
+		REQUIRE(nf_iface_parse_nexthop(only_msg(&w), &nh) == 0);
+		CHECK_EQ(nh.id, 50);
+		CHECK_EQ(nh.oif, 0);
+		CHECK_EQ(nh.first_member, 42);
+	}
+	T_CASE("parse: nexthop without an id, or with a short group, is refused") {
+		struct wbuf w = { .n = 0 };
+		uint8_t nhm[8] = { AF_INET }, half[4] = { 1 };
+		struct nf_nexthop nh;
+		size_t msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
+
+		w_put(&w, nhm, sizeof(nhm));
+		w_attr_u32(&w, NHA_OIF, 7);
+		w_msg_end(&w, msg);
+		CHECK_EQ(nf_iface_parse_nexthop(only_msg(&w), &nh), -EBADMSG);
+		w.n = 0;
+		msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
+		w_put(&w, nhm, sizeof(nhm));
+		w_attr_u32(&w, NHA_ID, 50);
+		w_attr(&w, NHA_GROUP, half, sizeof(half));
+		w_msg_end(&w, msg);
+		CHECK_EQ(nf_iface_parse_nexthop(only_msg(&w), &nh), -EBADMSG);
+		w.n = 0;
+		w_link(&w, 12, ARPHRD_NONE, IFF_UP, "wg0");
+		CHECK_EQ(nf_iface_parse_nexthop(only_msg(&w), &nh), -ENOMSG);
 	}
 	T_CASE("parse: RTM_NEWLINK of a wireguard device") {
 		struct wbuf w = { .n = 0 };
@@ -418,12 +481,14 @@ static void decode_all(const struct nlmsghdr *h)
 	struct tc_filter_info f;
 	struct nf_iface ifc;
 	const char *msg;
-	uint32_t metric;
-	int err, ifindex;
+	struct nf_route_out ro;
+	struct nf_nexthop nh;
+	int err;
 
 	tc_parse_filter(h, &f);
 	nf_iface_parse_link(h, &ifc);
-	nf_iface_parse_default_route(h, &ifindex, &metric);
+	nf_iface_parse_default_route(h, &ro);
+	nf_iface_parse_nexthop(h, &nh);
 	nl_parse_error(h, &err, &msg);
 	nl_parse_done(h);
 }
