@@ -276,6 +276,22 @@ static void w_route(struct wbuf *w, uint8_t family, uint8_t dst_len, uint8_t tab
 	w_msg_end(w, msg);
 }
 
+/* RTM_NEWNEXTHOP: NHA_ID (if id), NHA_OIF (if oif), NHA_GROUP (if grp). */
+static void w_nexthop(struct wbuf *w, uint32_t id, uint32_t oif, const void *grp, size_t grp_len)
+{
+	uint8_t nhm[8] = { AF_INET };
+	size_t msg = w_msg(w, RTM_NEWNEXTHOP, 0, 1);
+
+	w_put(w, nhm, sizeof(nhm));
+	if (id)
+		w_attr_u32(w, NHA_ID, id);
+	if (oif)
+		w_attr_u32(w, NHA_OIF, oif);
+	if (grp)
+		w_attr(w, NHA_GROUP, grp, grp_len);
+	w_msg_end(w, msg);
+}
+
 static void w_link(struct wbuf *w, int ifindex, uint16_t type, uint32_t flags, const char *name)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_type = type,
@@ -404,25 +420,16 @@ static void test_replies(void)
 	}
 	T_CASE("parse: nexthop objects, a device and a group") {
 		struct wbuf w = { .n = 0 };
-		uint8_t nhm[8] = { AF_INET };
 		struct nexthop_grp grp[2] = { { .id = 42, .weight = 0 }, { .id = 43, .weight = 0 } };
 		struct nf_nexthop nh;
-		size_t msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
 
-		w_put(&w, nhm, sizeof(nhm));
-		w_attr_u32(&w, NHA_ID, 42);
-		w_attr_u32(&w, NHA_OIF, 7);
-		w_msg_end(&w, msg);
+		w_nexthop(&w, 42, 7, NULL, 0);
 		REQUIRE(nf_iface_parse_nexthop(only_msg(&w), &nh) == 0);
 		CHECK_EQ(nh.id, 42);
 		CHECK_EQ(nh.oif, 7);
 		CHECK_EQ(nh.first_member, 0);
 		w.n = 0;
-		msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
-		w_put(&w, nhm, sizeof(nhm));
-		w_attr_u32(&w, NHA_ID, 50);
-		w_attr(&w, NHA_GROUP, grp, sizeof(grp));
-		w_msg_end(&w, msg);
+		w_nexthop(&w, 50, 0, grp, sizeof(grp));
 		REQUIRE(nf_iface_parse_nexthop(only_msg(&w), &nh) == 0);
 		CHECK_EQ(nh.id, 50);
 		CHECK_EQ(nh.oif, 0);
@@ -430,20 +437,13 @@ static void test_replies(void)
 	}
 	T_CASE("parse: nexthop without an id, or with a short group, is refused") {
 		struct wbuf w = { .n = 0 };
-		uint8_t nhm[8] = { AF_INET }, half[4] = { 1 };
+		uint8_t half[4] = { 1 };
 		struct nf_nexthop nh;
-		size_t msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
 
-		w_put(&w, nhm, sizeof(nhm));
-		w_attr_u32(&w, NHA_OIF, 7);
-		w_msg_end(&w, msg);
+		w_nexthop(&w, 0, 7, NULL, 0);
 		CHECK_EQ(nf_iface_parse_nexthop(only_msg(&w), &nh), -EBADMSG);
 		w.n = 0;
-		msg = w_msg(&w, RTM_NEWNEXTHOP, 0, 1);
-		w_put(&w, nhm, sizeof(nhm));
-		w_attr_u32(&w, NHA_ID, 50);
-		w_attr(&w, NHA_GROUP, half, sizeof(half));
-		w_msg_end(&w, msg);
+		w_nexthop(&w, 50, 0, half, sizeof(half));
 		CHECK_EQ(nf_iface_parse_nexthop(only_msg(&w), &nh), -EBADMSG);
 		w.n = 0;
 		w_link(&w, 12, ARPHRD_NONE, IFF_UP, "wg0");
