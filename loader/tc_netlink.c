@@ -3,6 +3,7 @@
 #include "tc_msg.h"
 #include "log.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
@@ -52,12 +53,30 @@ static int echo_cb(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
+/* A filter whose run created the clsact says so in its name, so that the
+ * clsact can go too when a later run sweeps the filters of a killed one. */
+#define QDISC_MARK "+clsact"
+
+/* name without QDISC_MARK into out; 1 if it had the mark. */
+static int strip_mark(const char *name, char *out, size_t len)
+{
+	size_t n = strlen(name), m = strlen(QDISC_MARK);
+	int marked = n >= m && strcmp(name + n - m, QDISC_MARK) == 0;
+
+	snprintf(out, len, "%.*s", (int)(marked ? n - m : n), name);
+	return marked;
+}
+
 static int filter_add(struct nl_sock *s, struct nf_tc_link *l, int prog_fd, const char *name)
 {
 	unsigned char buf[TC_MSG_BUF];
+	char full[128];
 	struct nl_msg m;
 	uint32_t parent = tc_clsact_parent(l->dir == NF_TC_INGRESS);
-	int r = tc_msg_filter_new(&m, buf, sizeof(buf), l->ifindex, parent, 0, prog_fd, name);
+	int r;
+
+	snprintf(full, sizeof(full), "%s%s", name, l->created_qdisc ? QDISC_MARK : "");
+	r = tc_msg_filter_new(&m, buf, sizeof(buf), l->ifindex, parent, 0, prog_fd, full);
 
 	if (r == 0)
 		r = nl_request(s, &m, echo_cb, l);
@@ -177,10 +196,10 @@ int tc_nl_detach(struct nf_tc_link *l)
 
 int nf_tc_cleanup_stale(int ifindex, const char *prefix, int (*keep)(const char *name))
 {
-	struct filter_list fl = { NULL, 0, 0, prefix };
+	struct filter_list fl = { NULL, 0, 0, prefix }, left = { NULL, 0, 0, NULL };
 	struct nl_sock s;
 	int r = nl_open(&s);
-	int removed = 0;
+	int removed = 0, made_clsact = 0;
 
 	if (r < 0) {
 		nf_seterr("tc: netlink socket: %s", strerror(-r));
@@ -188,14 +207,22 @@ int nf_tc_cleanup_stale(int ifindex, const char *prefix, int (*keep)(const char 
 	}
 	r = filters_dump(&s, ifindex, &fl);
 	for (size_t i = 0; r == 0 && i < fl.n; i++) {
-		if (keep && keep(fl.v[i].name))
+		char name[sizeof(fl.v[i].name)];
+		int marked = strip_mark(fl.v[i].name, name, sizeof(name));
+
+		if (keep && keep(name))
 			continue;
 		r = filter_del(&s, ifindex, fl.v[i].parent, fl.v[i].prio, fl.v[i].handle);
 		if (r == -ENOENT)
 			r = 0;      /* someone else removed it meanwhile */
 		else if (r == 0)
 			removed++;
+		made_clsact |= marked;
 	}
+	/* the killed run made the clsact: it goes once nothing else uses it */
+	if (r == 0 && made_clsact && filters_dump(&s, ifindex, &left) == 0 && left.n == 0)
+		clsact_delete(&s, ifindex);
+	free(left.v);
 	free(fl.v);
 	nl_close(&s);
 	return r < 0 ? r : removed;

@@ -606,6 +606,7 @@ case_cleanup() {
 		nf_expect cleanup_sigkill/stale_filters_left "$_stale" 2 "nflux filters after SIGKILL"
 		in1 timeout 10 "$NFLUX" netrace --cleanup -i vA >/dev/null 2>"$NF_TMP/cleanup.err"
 		nf_expect cleanup_sigkill/cleanup_status $? 0 "nflux netrace --cleanup status"
+		want_clsact cleanup_sigkill/clsact_removed 0   # the killed run made it
 	fi
 	nothing_left cleanup_sigkill $_ids
 	[ "$NF_MODE" = netlink ] && nf_have_tc && case_cleanup_foreign_qdisc
@@ -640,10 +641,9 @@ case_coexist() {
 
 want_clsact() { nf_expect "$1" "$(in1 "$NFTOOL" qdiscs vA | grep -c '^clsact ')" "$2" "clsact qdiscs"; }
 
-# A clsact that was there before nflux stays after it (--cleanup may have
-# left nflux's own from the SIGKILL run: then it is as good as foreign).
+# A clsact that was there before nflux stays after it.
 case_cleanup_foreign_qdisc() {
-	in1 tc qdisc add dev vA clsact 2>/dev/null
+	in1 tc qdisc add dev vA clsact
 	want_clsact cleanup_keeps_clsact/clsact_before 1
 	start_attached cleanup_keeps_clsact 2 || return
 	stop_ok cleanup_keeps_clsact

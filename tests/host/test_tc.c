@@ -172,11 +172,11 @@ static void test_netlink(int ifa, int prog)
 		CHECK_EQ(in.created_qdisc, 1);
 		CHECK_EQ(eg.created_qdisc, 0);
 		CHECK(has_clsact());
-		CHECK(filter_listed("ingress", "nflux_test"));
+		CHECK(filter_listed("ingress", "nflux_test+clsact"));   /* made the clsact */
 		CHECK(filter_listed("egress", "nflux_test"));
 		CHECK_EQ(nf_tc_detach(&eg), 0);
 		CHECK(!filter_listed("egress", "nflux_test"));
-		CHECK(filter_listed("ingress", "nflux_test"));
+		CHECK(filter_listed("ingress", "nflux_test+clsact"));
 		CHECK(has_clsact());     /* ingress still uses it */
 		CHECK_EQ(nf_tc_detach(&in), 0);
 		CHECK(no_filters("ingress"));
@@ -216,7 +216,7 @@ static void test_netlink(int ifa, int prog)
 		unsetenv("NFLUX_FORCE_NETLINK");
 		REQUIRE(r == 0);
 		CHECK_EQ(in.link_fd, -1);
-		CHECK(filter_listed("ingress", "nflux_env"));
+		CHECK(filter_listed("ingress", "nflux_env+clsact"));
 		CHECK_EQ(nf_tc_detach(&in), 0);
 		CHECK(!has_clsact());
 	}
@@ -231,29 +231,54 @@ static void test_netlink(int ifa, int prog)
 	}
 }
 
+/* A child attaches both directions (ingress creating the clsact) and
+ * exits without detaching, as if SIGKILLed. */
+static int attach_and_die(int ifa, int prog)
+{
+	pid_t pid = fork();
+	int st = -1;
+
+	if (pid == 0) {
+		struct nf_tc_link in, eg;
+		int ok = nf_tc_attach(&in, ifa, NF_TC_INGRESS, prog, "nflux_test", 1) == 0 &&
+			 nf_tc_attach(&eg, ifa, NF_TC_EGRESS, prog, "nflux_test", 1) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static int keep_me(const char *name)
+{
+	return strcmp(name, "nflux_live") == 0;
+}
+
 static void test_stale(int ifa, int prog)
 {
-	T_CASE("stale: filters of a killed process are found and removed") {
-		struct nf_tc_link other;
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			struct nf_tc_link in, eg;
-			int ok = nf_tc_attach(&in, ifa, NF_TC_INGRESS, prog, "nflux_test", 1) == 0 &&
-				 nf_tc_attach(&eg, ifa, NF_TC_EGRESS, prog, "nflux_test", 1) == 0;
-			_exit(ok ? 0 : 1);   /* no detach: as if SIGKILLed */
-		}
-		int st = -1;
-		REQUIRE(pid > 0 && waitpid(pid, &st, 0) == pid);
-		REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		REQUIRE(nf_tc_attach(&other, ifa, NF_TC_INGRESS, prog, "keep_me", 1) == 0);
-		CHECK(filter_listed("ingress", "nflux_test"));
+	T_CASE("stale: filters of a killed process go, and the clsact it made") {
+		REQUIRE(!has_clsact());
+		REQUIRE(attach_and_die(ifa, prog));
+		CHECK(filter_listed("ingress", "nflux_test+clsact"));
 		CHECK(filter_listed("egress", "nflux_test"));
 		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux", NULL), 2);
-		CHECK(!filter_listed("ingress", "nflux_test"));
+		CHECK(no_filters("ingress"));
 		CHECK(no_filters("egress"));
-		CHECK(filter_listed("ingress", "keep_me"));
+		CHECK(!has_clsact());
 		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux", NULL), 0);
+	}
+	T_CASE("stale: other filters, and those keep claims, stay with the clsact") {
+		struct nf_tc_link other, live;
+
+		REQUIRE(attach_and_die(ifa, prog));
+		REQUIRE(nf_tc_attach(&other, ifa, NF_TC_INGRESS, prog, "keep_me", 1) == 0);
+		REQUIRE(nf_tc_attach(&live, ifa, NF_TC_EGRESS, prog, "nflux_live", 1) == 0);
+		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux", keep_me), 2);
+		CHECK(!filter_listed("ingress", "nflux_test+clsact"));
+		CHECK(!filter_listed("egress", "nflux_test"));
+		CHECK(filter_listed("ingress", "keep_me"));
+		CHECK(filter_listed("egress", "nflux_live"));
+		CHECK(has_clsact());     /* still in use */
+		CHECK_EQ(nf_tc_cleanup_stale(ifa, "nflux", keep_me), 0);
+		CHECK_EQ(nf_tc_detach(&live), 0);
 		CHECK_EQ(nf_tc_detach(&other), 0);
 		sh("tc qdisc del dev a clsact 2>/dev/null");
 	}
