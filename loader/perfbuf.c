@@ -31,7 +31,13 @@ static int open_cpu(struct nf_reader *r, int map_fd, int cpu)
 	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr.sample_type = PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
-	attr.wakeup_events = 1;
+	if (r->wake_bytes) {
+		uint32_t half = (uint32_t)(NF_PERF_PAGES * r->page / 2);
+		attr.watermark = 1;
+		attr.wakeup_watermark = r->wake_bytes < half ? r->wake_bytes : half;
+	} else {
+		attr.wakeup_events = 1;
+	}
 	attr.disabled = 1;
 	long fd = nf_sys->perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {

@@ -9,6 +9,12 @@
 
 struct nf_reader *nf_reader_open(int map_fd, uint32_t map_type, nf_event_fn fn, void *ctx)
 {
+	return nf_reader_open_batched(map_fd, map_type, fn, ctx, 0);
+}
+
+struct nf_reader *nf_reader_open_batched(int map_fd, uint32_t map_type, nf_event_fn fn,
+					 void *ctx, uint32_t wake_bytes)
+{
 	if (map_type != BPF_MAP_TYPE_RINGBUF && map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
 		nf_seterr("reader: map type %u is neither ringbuf nor perf event array", map_type);
 		return NULL;
@@ -20,6 +26,7 @@ struct nf_reader *nf_reader_open(int map_fd, uint32_t map_type, nf_event_fn fn, 
 	}
 	r->fn = fn;
 	r->ctx = ctx;
+	r->wake_bytes = wake_bytes;
 	r->map_type = map_type;
 	r->page = nf_page_size();
 	r->epfd = nf_sys->epoll_create1(EPOLL_CLOEXEC);

@@ -14,6 +14,13 @@ struct nf_reader;
 /* map_fd is a BPF_MAP_TYPE_RINGBUF or BPF_MAP_TYPE_PERF_EVENT_ARRAY map
  * (map_type says which). NULL on error (nf_lasterr()). */
 struct nf_reader *nf_reader_open(int map_fd, uint32_t map_type, nf_event_fn fn, void *ctx);
+/* The same, but a perf buffer wakes the reader only once wake_bytes wait
+ * on a CPU (at most half its buffer) instead of at every record, which
+ * costs the kernel microseconds per record. Records below the mark are
+ * read at the next poll, so poll with a timeout. Ring buffers ignore it:
+ * their programs choose when to wake. */
+struct nf_reader *nf_reader_open_batched(int map_fd, uint32_t map_type, nf_event_fn fn,
+					 void *ctx, uint32_t wake_bytes);
 /* Wait up to timeout_ms (-1 forever) and consume all that is ready.
  * Returns the number of records, a callback's non-zero value, or -errno
  * (-EINTR when a signal arrived). */

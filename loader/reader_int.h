@@ -23,6 +23,7 @@ struct nf_reader {
 	void *prod;                /* producer page + 2 x data, RO */
 	size_t data_len;           /* power of two */
 	/* perf buffer */
+	uint32_t wake_bytes;       /* 0: wake at every record */
 	struct nf_perf_cpu *cpus;
 	int ncpus;
 	uint8_t *scratch;          /* copy of a record that wraps the ring end */

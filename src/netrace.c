@@ -15,6 +15,8 @@
 #include "sys.h"
 
 #define POLL_MS 50
+/* perf buffer: wake at a quarter of a CPU's buffer; the poll timeout reads the rest */
+#define PERF_WAKE_BYTES (64u << 10)
 #define FLUSH_NS 200000000ULL       /* flush output at least this often */
 #define CLOCK_REFRESH_NS 1000000000ULL
 
@@ -211,7 +213,7 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 		goto out_sink;
 	}
 	sink.ob.stop = &stop_signal;
-	rd = nf_reader_open(k.events_fd, k.events_type, nr_sink_event, &sink);
+	rd = nf_reader_open_batched(k.events_fd, k.events_type, nr_sink_event, &sink, PERF_WAKE_BYTES);
 	if (!rd) {
 		nf_err("netrace: opening the event reader: %s", nf_lasterr());
 		goto out_sink;

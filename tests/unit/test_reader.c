@@ -41,12 +41,15 @@ static long fake_bpf(int cmd, union bpf_attr *a, unsigned int size)
 	return -1;
 }
 
+static struct perf_event_attr last_attr;
+
 static long fake_perf_open(struct perf_event_attr *attr, pid_t pid, int cpu, int g,
 			   unsigned long flags)
 {
 	(void)pid, (void)g, (void)flags;
+	last_attr = *attr;
 	if (attr->type != PERF_TYPE_SOFTWARE || attr->config != PERF_COUNT_SW_BPF_OUTPUT ||
-	    attr->sample_type != PERF_SAMPLE_RAW || attr->wakeup_events != 1) {
+	    attr->sample_type != PERF_SAMPLE_RAW || attr->wakeup_events == 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -313,6 +316,8 @@ static void test_perf(void)
 		CHECK_EQ(upd_val[1], PERF_FD0 + 1);
 		CHECK_EQ(enables, NCPU);
 		CHECK_EQ(epoll_adds, NCPU);
+		CHECK_EQ(last_attr.watermark, 0);
+		CHECK_EQ(last_attr.wakeup_events, 1);   /* a wakeup per record */
 
 		perf_sample(1, 16, 0x10);
 		perf_lost(1, 5);
@@ -330,6 +335,20 @@ static void test_perf(void)
 		nf_reader_free(r);
 		CHECK_EQ(munmaps, NCPU);
 		CHECK_EQ(closes, NCPU + 2); /* perf fds, epoll, the sysfs file */
+	}
+	T_CASE("perf: batched wakeups at a byte mark, at most half the buffer") {
+		use_fake();
+		fake_max_entries = NCPU;
+		struct nf_reader *r = nf_reader_open_batched(8, BPF_MAP_TYPE_PERF_EVENT_ARRAY, collect,
+							     &s, 4096);
+		REQUIRE(r);
+		CHECK_EQ(last_attr.watermark, 1);
+		CHECK_EQ(last_attr.wakeup_watermark, 4096);
+		nf_reader_free(r);
+		r = nf_reader_open_batched(8, BPF_MAP_TYPE_PERF_EVENT_ARRAY, collect, &s, 1u << 30);
+		REQUIRE(r);
+		CHECK_EQ(last_attr.wakeup_watermark, (perf_len - page) / 2);
+		nf_reader_free(r);
 	}
 	T_CASE("perf: sample wrapping around the ring end arrives intact") {
 		use_fake();
