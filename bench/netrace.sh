@@ -5,7 +5,8 @@
 # each row reports its median. Prints a markdown table. Needs root.
 #
 # Env: BENCH_PACKETS (default 200000 per flood), BENCH_ROUNDS (5),
-# NFLUX_FORCE_NETLINK=1 to bench the rtnetlink path.
+# NFLUX_FORCE_NETLINK=1 to bench the rtnetlink path, NFLUX_FORCE_PERF=1 the
+# perf buffer instead of the ring buffer.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NFLUX=${NFLUX:-$ROOT/build/nflux}
 NFTOOL=${NFTOOL:-$ROOT/build/nftool}
@@ -104,7 +105,9 @@ done
 
 attach=tcx
 [ -n "$NFLUX_FORCE_NETLINK" ] && attach=netlink
-echo "### netrace: 64-byte UDP flood over veth ($N packets, median of $ROUNDS rounds, $attach path, kernel $(uname -r))"
+events=ringbuf
+[ -n "$NFLUX_FORCE_PERF" ] && events="perf buffer"
+echo "### netrace: 64-byte UDP flood over veth ($N packets, median of $ROUNDS rounds, $attach path, $events, kernel $(uname -r))"
 echo
 awk -v configs="$CONFIGS" -v n="$N" '
 function median(list,   a, k, i, j, t) {
