@@ -23,7 +23,7 @@ CONFIGS="none empty ratelimited full-json tcpdump"
 [ -x "$NFLUX" ] && [ -x "$NFTOOL" ] || { echo "bench/netrace.sh: build first (make bench)" >&2; exit 1; }
 ATTACHED=
 trap 'bench_detach; nf_teardown' EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 nf_setup || { echo "bench/netrace.sh: network namespace set-up failed" >&2; exit 1; }
 RES=$NF_TMP/results
 : >"$RES"
