@@ -96,6 +96,8 @@ static int field_relo(const struct nf_btf *local, const struct nf_btf *tb,
 	if (nf_core_local_field(local, rec->type_id, spec, &acc, &lf) ||
 	    nf_core_field_value(local, &lf, rec->kind, &r->local))
 		return -EINVAL;
+	if (rec->kind == BPF_CORE_FIELD_BYTE_OFFSET)
+		r->local_sz = scalar_size(local, &lf);
 	for (uint32_t c = 0; (c = next_cand(local, rec->type_id, tb, c));) {
 		uint64_t v;
 		if (!nf_core_match_field(tb, c, &acc, local, lf.type_id, &tf))
@@ -104,10 +106,8 @@ static int field_relo(const struct nf_btf *local, const struct nf_btf *tb,
 			continue;
 		if ((err = agree(r, &found, v)))
 			return err;
-		if (rec->kind == BPF_CORE_FIELD_BYTE_OFFSET) {
-			r->local_sz = scalar_size(local, &lf);
+		if (rec->kind == BPF_CORE_FIELD_BYTE_OFFSET)
 			r->target_sz = scalar_size(tb, &tf);
-		}
 	}
 	return settle(r, found, rec->kind == BPF_CORE_FIELD_EXISTS);
 }

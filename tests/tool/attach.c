@@ -42,6 +42,7 @@ int cmd_attach_empty(int argc, char **argv)
 {
 	struct nf_tc_link in, eg;
 	struct nf_bpf b;
+	sigset_t stops, old;
 
 	if (argc != 2)
 		return tool_err("usage: nftool attach-empty IFACE"), 2;
@@ -49,6 +50,14 @@ int cmd_attach_empty(int argc, char **argv)
 
 	if (!ifindex)
 		return tool_err("no interface %s", argv[1]), 1;
+	/* Held back until we wait for them: a stop that comes while attaching
+	 * (or just before the wait) still detaches instead of being lost. */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	sigprocmask(SIG_BLOCK, &stops, &old);
 	if (load_empty(&b))
 		return 1;
 	int fd = nf_bpf_prog_fd(&b, "nf_empty");
@@ -62,12 +71,10 @@ int cmd_attach_empty(int argc, char **argv)
 		nf_unload(&b);
 		return tool_err("attach egress: %s", nf_lasterr()), 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	printf("attached %s\n", in.link_fd >= 0 ? "tcx" : "netlink");
 	fflush(stdout);
 	while (!stop)
-		pause();
+		sigsuspend(&old);
 	nf_tc_detach(&eg);   /* the one that did not create the clsact first */
 	nf_tc_detach(&in);
 	nf_unload(&b);
