@@ -92,6 +92,9 @@ static int check_sections(struct nf_elf *e)
 			return bad("section data out of range");
 		if (s->sh_name >= e->shstr_len)
 			return bad("section name offset out of range");
+		/* Instructions are read in place as struct bpf_insn. */
+		if (nf_elf_sec_is_exec(e, i) && s->sh_offset % 8)
+			return bad("code section not 8-byte aligned");
 	}
 	return check_overlaps(e);
 }

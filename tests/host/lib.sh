@@ -262,6 +262,12 @@ nf_tcp_conn() {
 	grep -q "^received $6 bad 0\$" "$_srv"
 }
 
+# nf_snmp NS PROTO FIELD: a counter of /proc/net/snmp as NS sees it.
+nf_snmp() {
+	ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '$1 == p {
+		if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c[f] + 0 }'
+}
+
 # Packets the kernel dropped between vB and a UDP socket in ns1 (softnet
 # backlog on all CPUs, both veth ends, UDP receive errors in ns1): a loss
 # these explain is the host's load, not a dropping TC program.
@@ -270,8 +276,7 @@ nf_kernel_drops() {
 		for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 		return v }
 		{ d += hex($2) } END { print d + 0 }' /proc/net/softnet_stat)
-	_ud=$(in1 cat /proc/net/snmp | awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 }
-		else print $c["InErrors"] + 0 }')
+	_ud=$(nf_snmp "$NS1" Udp InErrors)
 	_vd=$(in2 cat /sys/class/net/vB/statistics/tx_dropped)
 	_rd=$(in1 cat /sys/class/net/vA/statistics/rx_dropped)
 	echo $((_sn + ${_ud:-0} + ${_vd:-0} + ${_rd:-0}))

@@ -9,7 +9,8 @@
 #include "obj.h"
 #include "t.h"
 
-static uint32_t rng = 0x2545f491; /* fixed seed: failures reproduce */
+/* Fixed seed so failures reproduce; NF_FLIP_SEED picks another for fuzzing. */
+static uint32_t rng = 0x2545f491;
 
 static uint32_t next_rand(void)
 {
@@ -144,6 +145,7 @@ static void test_headers(const struct blob *b)
 		EXPECT_BAD(b, "name offset", sh[tc].sh_name = 0x7fffffff);
 		EXPECT_BAD(b, ".data overlaps .rodata", sh[da].sh_offset = sh[ro].sh_offset);
 		EXPECT_BAD(b, "section over the ELF header", sh[ro].sh_offset = 8);
+		EXPECT_BAD(b, "code section misaligned", { sh[tc].sh_offset += 1; sh[tc].sh_size -= 8; });
 		EXPECT_BAD(b, "section names not terminated",
 			   d[sh[eh->e_shstrndx].sh_offset + sh[eh->e_shstrndx].sh_size - 1] = 'x');
 	}
@@ -314,6 +316,9 @@ static void test_flips(const struct blob *fx, int nfx)
 int main(void)
 {
 	struct blob fx[3];
+	const char *seed = getenv("NF_FLIP_SEED");
+	if (seed && strtoul(seed, NULL, 0))
+		rng = (uint32_t)strtoul(seed, NULL, 0);
 	if (read_fixture("globals", &fx[0]) || read_fixture("maps", &fx[1]) ||
 	    read_fixture("core_kinds", &fx[2]))
 		return 1;
