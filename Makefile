@@ -19,12 +19,16 @@ UAPI        := $(B)/uapi
 CFLAGS      := $(COMMON) -O2 -isystem $(UAPI)
 LDFLAGS     := -static -s
 
-LOADER_SRC  := $(sort $(wildcard loader/*.c))
-SRC_SRC     := $(sort $(filter-out src/main.c,$(wildcard src/*.c)))
+# Sources are found by folder (the pipeline's stages); a new file needs no
+# edit here.
+LOADER_DIRS := loader loader/parse loader/kern loader/attach loader/read
+SRC_DIRS    := src src/out src/netrace src/tlstrace
+LOADER_SRC  := $(sort $(foreach d,$(LOADER_DIRS),$(wildcard $(d)/*.c)))
+SRC_SRC     := $(sort $(filter-out src/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))))
 LIB_SRC     := $(LOADER_SRC) $(SRC_SRC)
 BPF_SRC     := $(sort $(wildcard bpf/*.bpf.c))
 BPF_OBJ     := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRC))
-HDRS        := $(wildcard loader/*.h src/*.h bpf/*.h)
+HDRS        := $(foreach d,$(LOADER_DIRS) $(SRC_DIRS) bpf,$(wildcard $(d)/*.h))
 
 BPF_CFLAGS  := -target bpf -O2 -g $(WARN) -Wno-unused-function \
                -I/usr/include/$(ARCH_TRIPLE) -Ibpf -D__TARGET_ARCH_x86

@@ -1,6 +1,6 @@
 #include "iface.h"
 #include "log.h"
-#include "nl.h"
+#include "attach/nl.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

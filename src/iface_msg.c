@@ -1,5 +1,5 @@
 #include "iface.h"
-#include "nl.h"
+#include "attach/nl.h"
 #include <errno.h>
 #include <string.h>
 #include <net/if_arp.h>

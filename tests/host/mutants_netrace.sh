@@ -36,6 +36,6 @@ mutant drop_ingress $B 's/return handle(skb, NR_INGRESS, 0);/handle(skb, NR_INGR
 mutant no_ratelimit $B 's/if ((nr_cfg.flags & NR_C_RATELIM) && !ratelimit_pass(&ev)) {/if (0) {/' ratelimit tcx
 mutant host_src_only $B 's/    prefix_match(ev->daddr, ev->family, i))/    (0 \&\& prefix_match(ev->daddr, ev->family, i)))/' filters tcx
 mutant port_dst_only $B 's/if (ev->sport == port || ev->dport == port)/if (ev->dport == port)/' filters tcx
-mutant no_vlan_key src/fmt_json.c 's/if (ev->flags & NR_F_VLAN)/if (0)/' basic tcx
-mutant no_detach src/nr_kern.c 's/if (nf_tc_detach(l))/if (0)/' cleanup netlink
+mutant no_vlan_key src/netrace/fmt_json.c 's/if (ev->flags & NR_F_VLAN)/if (0)/' basic tcx
+mutant no_detach src/netrace/nr_kern.c 's/if (nf_tc_detach(l))/if (0)/' cleanup netlink
 [ "$fails" -eq 0 ]

@@ -4,12 +4,12 @@
  * the fields the frame was built with; and the per-CPU counters must say
  * why a frame produced no record. */
 #include "t.h"
-#include "load.h"
+#include "kern/load.h"
 #include "log.h"
 #include "netrace.h"
-#include "netrace_opts.h"
-#include "nr_kern.h"
-#include "reader.h"
+#include "netrace/netrace_opts.h"
+#include "netrace/nr_kern.h"
+#include "read/reader.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>

@@ -4,9 +4,9 @@
  * SIGINT or SIGTERM. */
 #include "tool.h"
 #include "embed.h"
-#include "load.h"
+#include "kern/load.h"
 #include "log.h"
-#include "tc.h"
+#include "attach/tc.h"
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* nftool filters / qdiscs: TC state of an interface over rtnetlink, for
  * guests that have no tc binary. */
 #include "tool.h"
-#include "nl.h"
-#include "tc_msg.h"
+#include "attach/nl.h"
+#include "attach/tc_msg.h"
 #include <errno.h>
 #include <linux/pkt_sched.h>
 #include <net/if.h>

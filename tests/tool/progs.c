@@ -1,7 +1,7 @@
 /* nftool progs / tcx: the kernel's BPF programs, and what tcx runs on an
  * interface, so tests can prove that nothing of ours is left behind. */
 #include "tool.h"
-#include "sys.h"
+#include "kern/sys.h"
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>

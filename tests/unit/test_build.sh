@@ -32,4 +32,12 @@ check "bad --log-format: one JSON-free line, exit 1" sh -c \
 	"out=\$('$NFLUX' --log-format xml --help 2>&1); [ \$? -eq 1 ] && [ \$(printf '%s\\n' \"\$out\" | wc -l) -eq 1 ]"
 check "unknown command: exit 1" sh -c "'$NFLUX' frobnicate; [ \$? -eq 1 ]"
 check "json log format on stderr" sh -c "'$NFLUX' --log-format json frobnicate 2>&1 | grep -q '^{\"ts\":\"[0-9T:.-]*Z\",\"level\":\"error\"'"
+# The folders are the pipeline: no include runs back up a stage.
+check "no include runs back up the pipeline" sh tools/check-includes.sh
+# ... and the check sees one: a copy of the tree with parse including kern.
+upward=$(mktemp -d)
+cp -r loader src bpf "$upward/"
+sed -i '1i #include "kern/sys.h"' "$upward/loader/parse/btf.c"
+check "the include check fails on parse including kern" sh -c "! sh tools/check-includes.sh '$upward'"
+rm -rf "$upward"
 [ "$fails" -eq 0 ]

@@ -1,0 +1,252 @@
+#include "nr_kern.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "embed.h"
+#include "kern/kern_util.h"
+#include "log.h"
+#include "nr_owner.h"
+
+#define RING_TEXT (16u << 20)
+#define RING_CAPTURE_MAX (64u << 20)
+#define RING_RECORDS 256   /* full-size captured records the ring holds */
+
+static int env_set(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* With capture: room for RING_RECORDS records of snaplen bytes, between
+ * the text-mode size and RING_CAPTURE_MAX (a power of two). */
+static uint32_t capture_ring_size(uint32_t snaplen)
+{
+	uint64_t want = (uint64_t)(snaplen + sizeof(struct nr_event) + 8) * RING_RECORDS;
+	uint32_t size = RING_TEXT;
+	while (size < want && size < RING_CAPTURE_MAX)
+		size <<= 1;
+	return size;
+}
+
+/* Size the maps for this run before load: the per-CPU scratch only when
+ * capturing into the ring, a minimal ring when perf is used. */
+static int size_maps(struct nf_obj *obj, const struct nr_config *cfg)
+{
+	struct nf_map_spec *ring = nf_obj_map(obj, NR_MAP_RING);
+	struct nf_map_spec *scratch = nf_obj_map(obj, NR_MAP_SCRATCH);
+	if (!ring || !scratch)
+		return -ENOENT;
+	int capture = cfg->flags & NR_C_CAPTURE;
+	if (cfg->flags & NR_C_PERF) {
+		if (nf_features()->ringbuf) {
+			ring->max_entries = (uint32_t)nf_page_size();
+		} else {
+			/* No ringbuf map type: a stand-in the verifier never
+			 * sees used (the branch is pruned by nr_cfg). */
+			ring->type = BPF_MAP_TYPE_ARRAY;
+			ring->key_size = ring->value_size = 4;
+			ring->max_entries = 1;
+		}
+	} else {
+		ring->max_entries = capture ? capture_ring_size(cfg->snaplen) : RING_TEXT;
+	}
+	if (capture && !(cfg->flags & NR_C_PERF)) {
+		int cpus = nf_possible_cpus();
+		if (cpus <= 0)
+			return cpus < 0 ? cpus : -EINVAL;
+		scratch->max_entries = (uint32_t)cpus;
+	}
+	return 0;
+}
+
+static int lookup_fds(struct nr_kern *k)
+{
+	const char *ev = k->use_perf ? NR_MAP_PERF : NR_MAP_RING;
+	k->events_fd = nf_bpf_map_fd(&k->b, ev);
+	k->events_type = k->use_perf ? BPF_MAP_TYPE_PERF_EVENT_ARRAY : BPF_MAP_TYPE_RINGBUF;
+	k->stats_fd = nf_bpf_map_fd(&k->b, NR_MAP_STATS);
+	return k->events_fd < 0 || k->stats_fd < 0 ? -ENOENT : 0;
+}
+
+int nr_kern_load(struct nr_kern *k, struct nr_config *cfg)
+{
+	memset(k, 0, sizeof(*k));
+	k->bpf_stats_fd = -1;
+	size_t len;
+	const void *data = nf_embedded("netrace", &len);
+	if (!data) {
+		nf_err("netrace: the BPF object is not embedded in this build");
+		return -ENOENT;
+	}
+	k->use_perf = !nf_features()->ringbuf || env_set("NFLUX_FORCE_PERF");
+	if (k->use_perf) {
+		cfg->flags |= NR_C_PERF;
+		if (cfg->snaplen > NR_PERF_SNAP_MAX)
+			cfg->snaplen = NR_PERF_SNAP_MAX;
+	}
+	struct nf_obj obj;
+	int r = nf_obj_parse(&obj, data, len);
+	if (r) {
+		nf_err("netrace: parsing the BPF object: %s", nf_lasterr());
+		return r;
+	}
+	r = nf_obj_set_var(&obj, "nr_cfg", cfg, sizeof(*cfg));
+	if (!r)
+		r = size_maps(&obj, cfg);
+	if (!r)
+		nf_debug("netrace: %s, ring %u KiB", k->use_perf ? "perf buffer" : "ring buffer",
+			 nf_obj_map(&obj, NR_MAP_RING)->max_entries / 1024);
+	if (r) {
+		nf_err("netrace: configuring the BPF object: %s", strerror(-r));
+		nf_obj_free(&obj);
+		return r;
+	}
+	struct nf_load_opts opts;
+	memset(&opts, 0, sizeof(opts));
+	r = nf_load(&k->b, &obj, &opts);
+	if (r) {
+		nf_err("netrace: loading the BPF programs: %s", nf_lasterr());
+		nf_obj_free(&obj);
+		return r;
+	}
+	k->loaded = 1;
+	if (lookup_fds(k)) {
+		nf_err("netrace: the BPF object lacks its maps");
+		nr_kern_close(k);
+		return -ENOENT;
+	}
+	k->bpf_stats_fd = nf_enable_stats();
+	if (k->bpf_stats_fd < 0)
+		nf_debug("bpf run-time stats unavailable: %s", strerror(-k->bpf_stats_fd));
+	return 0;
+}
+
+static const char *prog_name(int l3, enum nf_tc_dir dir)
+{
+	if (dir == NF_TC_INGRESS)
+		return l3 ? NR_PROG_IN_L3 : NR_PROG_IN;
+	return l3 ? NR_PROG_EG_L3 : NR_PROG_EG;
+}
+
+static int attach_one(struct nr_kern *k, const struct nr_iface_ent *ifc, enum nf_tc_dir dir)
+{
+	int fd = nf_bpf_prog_fd(&k->b, prog_name(ifc->l3, dir));
+	char name[48];
+	nr_filter_name(name, sizeof(name), dir == NF_TC_INGRESS, (long)getpid());
+	if (fd < 0) {
+		nf_err("netrace: program %s is missing", prog_name(ifc->l3, dir));
+		return -ENOENT;
+	}
+	struct nf_tc_link *l = &k->links[k->nlinks];
+	int r = nf_tc_attach(l, ifc->ifindex, dir, fd, name, env_set("NFLUX_FORCE_NETLINK"));
+	if (r) {
+		nf_err("netrace: attaching to %s %s: %s", ifc->name,
+		       dir == NF_TC_INGRESS ? "ingress" : "egress", nf_lasterr());
+		return r;
+	}
+	k->nlinks++;
+	nf_debug("attached %s to %s %s (%s)", prog_name(ifc->l3, dir), ifc->name,
+		 dir == NF_TC_INGRESS ? "ingress" : "egress", l->link_fd >= 0 ? "tcx" : "netlink");
+	return 0;
+}
+
+int nr_kern_attach(struct nr_kern *k, const struct nr_iface_ent *ifs, size_t n, int ingress,
+		   int egress)
+{
+	k->links = calloc(2 * n + 1, sizeof(*k->links));
+	if (!k->links)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int r = 0;
+		if (ingress)
+			r = attach_one(k, &ifs[i], NF_TC_INGRESS);
+		if (!r && egress)
+			r = attach_one(k, &ifs[i], NF_TC_EGRESS);
+		if (r) {
+			nr_kern_detach(k);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Reverse order: a clsact we created is removed with the last filter. */
+void nr_kern_detach(struct nr_kern *k)
+{
+	while (k->nlinks > 0) {
+		struct nf_tc_link *l = &k->links[--k->nlinks];
+		if (nf_tc_detach(l))
+			nf_warn("netrace: detaching from ifindex %d: %s", l->ifindex, nf_lasterr());
+	}
+}
+
+int nr_kern_counters(const struct nr_kern *k, struct nr_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	int cpus = nf_possible_cpus();
+	if (cpus <= 0)
+		return cpus < 0 ? cpus : -EINVAL;
+	struct nr_counters *per = calloc((size_t)cpus, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	uint32_t zero = 0;
+	int r = nf_map_lookup(k->stats_fd, &zero, per);
+	for (int c = 0; !r && c < cpus; c++) {
+		out->seen += per[c].seen;
+		out->lost += per[c].lost;
+		out->ratelimited += per[c].ratelimited;
+		out->filtered += per[c].filtered;
+		out->parse_err += per[c].parse_err;
+		out->not_ip += per[c].not_ip;
+	}
+	free(per);
+	return r;
+}
+
+uint64_t nr_kern_avg_ns(const struct nr_kern *k)
+{
+	uint64_t ns = 0, cnt = 0;
+	if (k->bpf_stats_fd < 0)
+		return 0;
+	const char *names[] = { NR_PROG_IN, NR_PROG_EG, NR_PROG_IN_L3, NR_PROG_EG_L3 };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct bpf_prog_info info;
+		int fd = nf_bpf_prog_fd(&k->b, names[i]);
+		if (fd < 0 || nf_prog_info(fd, &info))
+			continue;
+		ns += info.run_time_ns;
+		cnt += info.run_cnt;
+	}
+	return cnt ? ns / cnt : 0;
+}
+
+void nr_kern_close(struct nr_kern *k)
+{
+	nr_kern_detach(k);
+	free(k->links);
+	k->links = NULL;
+	nf_close(k->bpf_stats_fd);
+	k->bpf_stats_fd = -1;
+	if (k->loaded)
+		nf_unload(&k->b);
+	k->loaded = 0;
+}
+
+int nr_kern_cleanup_stale(const struct nr_iface_ent *ifs, size_t n)
+{
+	int total = 0;
+	for (size_t i = 0; i < n; i++) {
+		int r = nf_tc_cleanup_stale(ifs[i].ifindex, NR_FILTER_PREFIX, nr_filter_owner_alive);
+		if (r < 0) {
+			nf_warn("netrace: looking for stale filters on %s: %s", ifs[i].name,
+				nf_lasterr());
+			continue;
+		}
+		if (r > 0)
+			nf_info("removed %d stale nflux filter%s from %s (left by an earlier run)", r,
+				r == 1 ? "" : "s", ifs[i].name);
+		total += r;
+	}
+	return total;
+}

@@ -1,0 +1,41 @@
+/* netrace kernel side from userspace: load the embedded object with its
+ * configuration, attach to interfaces, read the counters. */
+#ifndef NF_NR_KERN_H
+#define NF_NR_KERN_H
+#include <stddef.h>
+#include <stdint.h>
+#include "kern/load.h"
+#include "netrace.h"
+#include "nr_sink.h"
+#include "attach/tc.h"
+
+struct nr_kern {
+	struct nf_bpf b;
+	int loaded;
+	int use_perf;
+	int events_fd;             /* ring buffer or perf event array */
+	uint32_t events_type;      /* its BPF_MAP_TYPE_* */
+	int stats_fd;              /* per-CPU counters */
+	struct nf_tc_link *links;
+	size_t nlinks;
+	int bpf_stats_fd;          /* BPF_ENABLE_STATS, or -1 */
+};
+
+/* Load with cfg (flags, snaplen, filters filled in; NR_C_PERF is decided
+ * here). 0 or -errno with the error logged. */
+int nr_kern_load(struct nr_kern *k, struct nr_config *cfg);
+/* Attach ingress and/or egress on each interface; on failure everything
+ * attached so far is detached. 0 or -errno with the error logged. */
+int nr_kern_attach(struct nr_kern *k, const struct nr_iface_ent *ifs, size_t n, int ingress,
+		   int egress);
+void nr_kern_detach(struct nr_kern *k);
+/* Counters summed over CPUs. 0 or -errno. */
+int nr_kern_counters(const struct nr_kern *k, struct nr_counters *out);
+/* Average run time per packet over the attached programs (0 if unknown). */
+uint64_t nr_kern_avg_ns(const struct nr_kern *k);
+void nr_kern_close(struct nr_kern *k);
+/* Remove filters left by killed runs on these interfaces (not those of a
+ * live nflux): how many. */
+int nr_kern_cleanup_stale(const struct nr_iface_ent *ifs, size_t n);
+
+#endif
