@@ -16,9 +16,8 @@ struct nf_tc_link {
 
 /* Attach prog_fd. name is the filter name on the netlink path (keep the
  * "nflux" prefix so stale filters can be found; NULL = "nflux").
- * tcx is used when nf_features()->tcx, unless force_netlink is set or the
- * environment has NFLUX_FORCE_NETLINK=1 (non-empty, not "0"; the CLI passes
- * it as force_netlink too, and every caller honours it through here).
+ * tcx is used when nf_features()->tcx, unless force_netlink is set (the
+ * command decides: netrace reads NFLUX_FORCE_NETLINK once).
  * 0 or -errno (nf_lasterr()). */
 int nf_tc_attach(struct nf_tc_link *l, int ifindex, enum nf_tc_dir dir, int prog_fd,
 		 const char *name, int force_netlink);

@@ -1,16 +1,9 @@
-/* Thin wrappers on bpf() and a few sysfs reads, all through nf_sys. */
-#include "load.h"
+/* One thin wrapper per bpf() command, all through nf_sys (nf_bpf). */
+#include "bpf_cmd.h"
+#include "bpf_compat.h"
 #include "kern_util.h"
 #include "sys.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#ifndef BPF_ENABLE_STATS
-#define BPF_ENABLE_STATS 32
-#endif
 
 void nf_close(int fd)
 {
@@ -18,10 +11,46 @@ void nf_close(int fd)
 		nf_sys->close(fd);
 }
 
-size_t nf_page_size(void)
+void nf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
 {
-	long p = sysconf(_SC_PAGESIZE);
-	return p > 0 ? (size_t)p : 4096;
+	size_t i = 0;
+	for (; src[i] && i < BPF_OBJ_NAME_LEN - 1; i++) {
+		char c = src[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '_' || c == '.';
+		dst[i] = ok ? c : '_';
+	}
+	memset(dst + i, 0, BPF_OBJ_NAME_LEN - i);
+}
+
+int nf_map_create(uint32_t type, uint32_t key_size, uint32_t value_size,
+		  uint32_t max_entries, const struct nf_map_create_opts *o)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = key_size;
+	a.value_size = value_size;
+	a.max_entries = max_entries;
+	if (o) {
+		a.map_flags = o->map_flags;
+		if (o->name)
+			nf_obj_name(a.map_name, o->name);
+		if (o->btf_fd > 0 && o->btf_value_id) {
+			a.btf_fd = (uint32_t)o->btf_fd;
+			a.btf_key_type_id = o->btf_key_id;
+			a.btf_value_type_id = o->btf_value_id;
+		}
+	}
+	return (int)nf_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+int nf_map_freeze(int map_fd)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map_fd;
+	return (int)nf_bpf(BPF_MAP_FREEZE, &a, sizeof(a));
 }
 
 static int map_elem(int cmd, int fd, const void *key, const void *value, uint64_t flags)
@@ -60,6 +89,45 @@ int nf_map_next_key(int fd, const void *key, void *next)
 	return (int)nf_bpf(BPF_MAP_GET_NEXT_KEY, &a, sizeof(a));
 }
 
+static void prog_load_opts(union bpf_attr *a, const struct nf_prog_load_opts *o)
+{
+	a->expected_attach_type = o->expected_attach_type;
+	if (o->name)
+		nf_obj_name(a->prog_name, o->name);
+	if (o->license)
+		a->license = nf_ptr(o->license);
+	a->kern_version = o->kern_version;
+	if (o->btf_fd > 0) {
+		a->prog_btf_fd = (uint32_t)o->btf_fd;
+		a->func_info = nf_ptr(o->func_info);
+		a->func_info_cnt = o->func_info_cnt;
+		a->func_info_rec_size = o->func_info_rec_size;
+		a->line_info = nf_ptr(o->line_info);
+		a->line_info_cnt = o->line_info_cnt;
+		a->line_info_rec_size = o->line_info_rec_size;
+	}
+	if (o->log && o->log_size) {
+		o->log[0] = 0;
+		a->log_buf = nf_ptr(o->log);
+		a->log_size = o->log_size;
+		a->log_level = o->log_level ? o->log_level : 1;
+	}
+}
+
+int nf_prog_load(uint32_t type, const struct bpf_insn *insns, uint32_t insn_cnt,
+		 const struct nf_prog_load_opts *o)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insns = nf_ptr(insns);
+	a.insn_cnt = insn_cnt;
+	a.license = nf_ptr("GPL");
+	if (o)
+		prog_load_opts(&a, o);
+	return (int)nf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+}
+
 int nf_prog_test_run(int prog_fd, const void *data, uint32_t len, uint32_t *retval)
 {
 	union bpf_attr a;
@@ -72,14 +140,6 @@ int nf_prog_test_run(int prog_fd, const void *data, uint32_t len, uint32_t *retv
 	if (r >= 0 && retval)
 		*retval = a.test.retval;
 	return r;
-}
-
-int nf_enable_stats(void)
-{
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.enable_stats.type = BPF_STATS_RUN_TIME;
-	return (int)nf_bpf(BPF_ENABLE_STATS, &a, sizeof(a));
 }
 
 static int obj_info(int fd, void *info, uint32_t len)
@@ -103,98 +163,35 @@ int nf_map_info(int map_fd, struct bpf_map_info *info)
 	return obj_info(map_fd, info, sizeof(*info));
 }
 
-void nf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
+int nf_btf_load(const void *data, size_t len, char *log, uint32_t log_size)
 {
-	size_t i = 0;
-	for (; src[i] && i < BPF_OBJ_NAME_LEN - 1; i++) {
-		char c = src[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || c == '_' || c == '.';
-		dst[i] = ok ? c : '_';
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.btf = nf_ptr(data);
+	a.btf_size = (uint32_t)len;
+	if (log && log_size) {
+		log[0] = 0;
+		a.btf_log_buf = nf_ptr(log);
+		a.btf_log_size = log_size;
+		a.btf_log_level = 1;
 	}
-	memset(dst + i, 0, BPF_OBJ_NAME_LEN - i);
+	return (int)nf_bpf(BPF_BTF_LOAD, &a, sizeof(a));
 }
 
-static int parse_num(const char **s, long *out)
+int nf_link_create(int prog_fd, int target, uint32_t attach_type)
 {
-	char *end;
-	if (**s < '0' || **s > '9')
-		return -EINVAL;
-	*out = strtol(*s, &end, 10);
-	*s = end;
-	return *out > 65535 ? -EINVAL : 0;
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = (uint32_t)prog_fd;
+	a.link_create.target_fd = (uint32_t)target; /* union with target_ifindex */
+	a.link_create.attach_type = attach_type;
+	return (int)nf_bpf(BPF_LINK_CREATE, &a, sizeof(a));
 }
 
-int nf_parse_cpu_list(const char *s)
+int nf_enable_stats(void)
 {
-	long max = -1;
-	while (*s && *s != '\n') {
-		long lo, hi;
-		if (parse_num(&s, &lo) < 0)
-			return -EINVAL;
-		hi = lo;
-		if (*s == '-') {
-			s++;
-			if (parse_num(&s, &hi) < 0 || hi < lo)
-				return -EINVAL;
-		}
-		if (hi > max)
-			max = hi;
-		if (*s == ',')
-			s++;
-		else if (*s && *s != '\n')
-			return -EINVAL;
-	}
-	return max < 0 ? -EINVAL : (int)max + 1;
-}
-
-void *nf_sys_read_file(const char *path, size_t *len, int *err)
-{
-	int fd = nf_sys->open(path, O_RDONLY, 0);
-	if (fd < 0) {
-		*err = -errno;
-		return NULL;
-	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	*err = buf ? 0 : -ENOMEM;
-	while (buf) {
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				*err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = nf_sys->read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			*err = r < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)r;
-	}
-	nf_sys->close(fd);
-	if (*err) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = 0; /* text files can be used as strings */
-	*len = n;
-	return buf;
-}
-
-int nf_possible_cpus(void)
-{
-	size_t len;
-	int err;
-	char *s = nf_sys_read_file("/sys/devices/system/cpu/possible", &len, &err);
-	if (!s)
-		return err;
-	int n = nf_parse_cpu_list(s);
-	free(s);
-	return n;
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.enable_stats.type = BPF_STATS_RUN_TIME;
+	return (int)nf_bpf(BPF_ENABLE_STATS, &a, sizeof(a));
 }

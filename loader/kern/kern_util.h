@@ -1,19 +1,15 @@
-/* Small kernel-facing helpers shared by load.c, probe.c and the readers.
+/* Small kernel-facing helpers shared by kern/, attach/ and read/.
  * The parsers here are pure so unit tests can drive them. */
 #ifndef NF_KERN_UTIL_H
 #define NF_KERN_UTIL_H
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/bpf.h>
+#include "bpf_cmd.h"
 
 /* Highest CPU number + 1 in a list like "0-3" or "0,2-5\n"; -EINVAL. */
 int nf_parse_cpu_list(const char *s);
-/* Kernel object name (BPF_OBJ_NAME_LEN incl. NUL, only [A-Za-z0-9_.]):
- * other bytes become '_', longer names are cut. */
-void nf_obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src);
 size_t nf_page_size(void);
-/* Map info by fd (BPF_OBJ_GET_INFO_BY_FD). 0 or -errno. */
-int nf_map_info(int map_fd, struct bpf_map_info *info);
 /* Lift RLIMIT_MEMLOCK (needed before 5.11); a refusal is only logged. */
 void nf_raise_memlock(void);
 /* Close fd through nf_sys if it is >= 0. */

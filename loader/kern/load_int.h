@@ -5,9 +5,9 @@
 
 /* Create every map of b->obj into b->map_fds and write internal maps'
  * contents. 0 or -errno with nf_lasterr() set. */
-int nf_create_maps(struct nf_bpf *b, const struct nf_load_opts *opts,
-		   const struct nf_features *f);
-/* Load every program of b->obj into b->prog_fds. 0 or -errno. */
+int nf_create_maps(struct nf_bpf *b, const struct nf_features *f);
+/* Load the programs of b->obj that opts names (all without a list) into
+ * b->prog_fds. 0 or -errno. */
 int nf_load_progs(struct nf_bpf *b, const struct nf_load_opts *opts,
 		  const struct nf_features *f);
 /* Rewrite bpf_probe_read_{user,kernel}[_str] calls to the old helpers. */

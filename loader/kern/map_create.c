@@ -14,49 +14,43 @@ static uint32_t ringbuf_size(uint32_t want)
 	return size;
 }
 
-static void fill_attr(union bpf_attr *a, const struct nf_map_spec *m,
-		      const struct nf_load_opts *opts, const struct nf_features *f)
+/* The entries this kernel wants: perf arrays one per CPU, ring buffers a
+ * power-of-two number of pages. */
+static uint32_t max_entries(const struct nf_map_spec *m)
 {
-	memset(a, 0, sizeof(*a));
-	a->map_type = m->type;
-	a->key_size = m->key_size;
-	a->value_size = m->value_size;
-	a->max_entries = m->max_entries;
-	a->map_flags = m->flags;
-	if (m->kind != NF_MAP_USER && f->mmapable)
-		a->map_flags |= BPF_F_MMAPABLE;
-	if (m->kind == NF_MAP_RODATA)
-		a->map_flags |= BPF_F_RDONLY_PROG;
-	if (opts->resize_map && opts->resize_entries && strcmp(opts->resize_map, m->name) == 0)
-		a->max_entries = opts->resize_entries;
 	if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
 		int cpus = nf_possible_cpus();
 		if (cpus > 0)
-			a->max_entries = (uint32_t)cpus;
+			return (uint32_t)cpus;
 	}
 	if (m->type == BPF_MAP_TYPE_RINGBUF)
-		a->max_entries = ringbuf_size(a->max_entries);
-	if (f->prog_name)
-		nf_obj_name(a->map_name, m->name);
+		return ringbuf_size(m->max_entries);
+	return m->max_entries;
 }
 
-static int create_one(const struct nf_map_spec *m, int btf_fd,
-		      const struct nf_load_opts *opts, const struct nf_features *f)
+static int create_one(const struct nf_map_spec *m, int btf_fd, const struct nf_features *f)
 {
-	union bpf_attr a;
-	fill_attr(&a, m, opts, f);
+	struct nf_map_create_opts o = {
+		.map_flags = m->flags,
+		.name = f->prog_name ? m->name : NULL,
+	};
+	if (m->kind != NF_MAP_USER && f->mmapable)
+		o.map_flags |= BPF_F_MMAPABLE;
+	if (m->kind == NF_MAP_RODATA)
+		o.map_flags |= BPF_F_RDONLY_PROG;
+	uint32_t n = max_entries(m);
 	if (btf_fd >= 0 && m->btf_value_id) {
-		a.btf_fd = (uint32_t)btf_fd;
-		a.btf_key_type_id = m->btf_key_id;
-		a.btf_value_type_id = m->btf_value_id;
-		int fd = (int)nf_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+		o.btf_fd = btf_fd;
+		o.btf_key_id = m->btf_key_id;
+		o.btf_value_id = m->btf_value_id;
+		int fd = nf_map_create(m->type, m->key_size, m->value_size, n, &o);
 		if (fd >= 0)
 			return fd;
 		nf_debug("map %s: creation with BTF failed (%s); retrying without",
 			 m->name, strerror(-fd));
-		a.btf_fd = a.btf_key_type_id = a.btf_value_type_id = 0;
+		o.btf_fd = 0;
 	}
-	return (int)nf_bpf(BPF_MAP_CREATE, &a, sizeof(a));
+	return nf_map_create(m->type, m->key_size, m->value_size, n, &o);
 }
 
 /* Internal maps hold one value: the section's initial bytes. */
@@ -70,19 +64,15 @@ static int write_contents(int fd, const struct nf_map_spec *m)
 	}
 	if (m->kind != NF_MAP_RODATA)
 		return 0;
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (uint32_t)fd;
-	long r = nf_bpf(BPF_MAP_FREEZE, &a, sizeof(a));
-	return r < 0 ? (int)r : 0;
+	int r = nf_map_freeze(fd);
+	return r < 0 ? r : 0;
 }
 
-int nf_create_maps(struct nf_bpf *b, const struct nf_load_opts *opts,
-		   const struct nf_features *f)
+int nf_create_maps(struct nf_bpf *b, const struct nf_features *f)
 {
-	for (uint32_t i = 0; i < b->obj.nmaps; i++) {
-		const struct nf_map_spec *m = &b->obj.maps[i];
-		int fd = create_one(m, b->btf_fd, opts, f);
+	for (uint32_t i = 0; i < b->obj->nmaps; i++) {
+		const struct nf_map_spec *m = &b->obj->maps[i];
+		int fd = create_one(m, b->btf_fd, f);
 		if (fd < 0) {
 			nf_seterr("map %s: %s%s", m->name, strerror(-fd), nf_memlock_hint(fd));
 			return fd;

@@ -1,5 +1,6 @@
 /* Feature probes: create a tiny map, program, BTF blob or link and read the
  * errno. Run once, cached; every fd opened is closed. */
+#include "bpf_compat.h"
 #include "load.h"
 #include "kern_util.h"
 #include "log.h"
@@ -7,10 +8,6 @@
 #include <errno.h>
 #include <string.h>
 
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46
-#endif
-#define NF_BPF_PERF_EVENT 41
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV0 INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0)
@@ -20,49 +17,13 @@ static const struct bpf_insn ret0[] = { MOV0, EXIT };
 
 static int create_map(uint32_t type, uint32_t key, uint32_t val, uint32_t n, uint32_t flags)
 {
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.map_type = type;
-	a.key_size = key;
-	a.value_size = val;
-	a.max_entries = n;
-	a.map_flags = flags;
-	return (int)nf_bpf(BPF_MAP_CREATE, &a, sizeof(a));
-}
-
-struct probe_prog {
-	uint32_t type;
-	const struct bpf_insn *insns;
-	uint32_t cnt;
-	const char *name;
-	int btf_fd;
-	const void *func_info;
-	uint32_t nfunc;
-};
-
-static int load_prog(const struct probe_prog *p)
-{
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.prog_type = p->type;
-	a.insns = nf_ptr(p->insns);
-	a.insn_cnt = p->cnt;
-	a.license = nf_ptr("GPL");
-	if (p->name)
-		strncpy(a.prog_name, p->name, sizeof(a.prog_name) - 1);
-	if (p->btf_fd > 0) {
-		a.prog_btf_fd = (uint32_t)p->btf_fd;
-		a.func_info = nf_ptr(p->func_info);
-		a.func_info_cnt = p->nfunc;
-		a.func_info_rec_size = sizeof(struct bpf_func_info);
-	}
-	return (int)nf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	struct nf_map_create_opts o = { .map_flags = flags };
+	return nf_map_create(type, key, val, n, &o);
 }
 
 static int load_simple(uint32_t type, const struct bpf_insn *insns, uint32_t cnt)
 {
-	struct probe_prog p = { .type = type, .insns = insns, .cnt = cnt };
-	return load_prog(&p);
+	return nf_prog_load(type, insns, cnt, NULL);
 }
 
 /* 1 if the fd is valid (and close it), else 0. */
@@ -106,12 +67,7 @@ static int link_create_errno(uint32_t prog_type, uint32_t attach, int target)
 	int prog = load_simple(prog_type, ret0, 2);
 	if (prog < 0)
 		return prog;
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.link_create.prog_fd = (uint32_t)prog;
-	a.link_create.target_fd = (uint32_t)target; /* union with target_ifindex */
-	a.link_create.attach_type = attach;
-	int r = (int)nf_bpf(BPF_LINK_CREATE, &a, sizeof(a));
+	int r = nf_link_create(prog, target, attach);
 	nf_close(r);
 	nf_close(prog);
 	return r;
@@ -120,7 +76,7 @@ static int link_create_errno(uint32_t prog_type, uint32_t attach, int target)
 /* The kernel looks the device up only once it knows the attach type. */
 static int probe_tcx(void)
 {
-	int r = link_create_errno(BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_INGRESS, 0x7ffffff0);
+	int r = link_create_errno(BPF_PROG_TYPE_SCHED_CLS, NF_BPF_TCX_INGRESS, 0x7ffffff0);
 	return r == -ENODEV || r == -ENXIO;
 }
 
@@ -140,20 +96,6 @@ static const char btf_strs[] = "\0int\0x\0.data";
 #define S_DATA 7
 #define INT_T S_INT, T_INFO(BTF_KIND_INT, 0, 0), 4, (BTF_INT_SIGNED << 24) | 32 /* id 1 */
 
-static int load_btf(const void *blob, size_t len, char *log, uint32_t log_len)
-{
-	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.btf = nf_ptr(blob);
-	a.btf_size = (uint32_t)len;
-	if (log && log_len) {
-		a.btf_log_buf = nf_ptr(log);
-		a.btf_log_size = log_len;
-		a.btf_log_level = 1;
-	}
-	return (int)nf_bpf(BPF_BTF_LOAD, &a, sizeof(a));
-}
-
 /* Load a blob of the given type words with btf_strs; returns the fd. */
 static int btf_fd_of(const uint32_t *types, size_t ntypes_words)
 {
@@ -169,7 +111,7 @@ static int btf_fd_of(const uint32_t *types, size_t ntypes_words)
 	memcpy(blob, &h, sizeof(h));
 	memcpy(blob + sizeof(h), types, h.type_len);
 	memcpy(blob + sizeof(h) + h.type_len, btf_strs, sizeof(btf_strs));
-	return load_btf(blob, len, NULL, 0);
+	return nf_btf_load(blob, len, NULL, 0);
 }
 
 #define BTF_PROBE(...) ok_close(btf_fd_of((const uint32_t[]){ __VA_ARGS__ }, \
@@ -186,18 +128,17 @@ static int probe_func_info(void)
 	if (btf < 0)
 		return 0;
 	struct bpf_func_info fi = { .insn_off = 0, .type_id = 3 };
-	struct probe_prog p = { .type = BPF_PROG_TYPE_SOCKET_FILTER, .insns = ret0, .cnt = 2,
-				.btf_fd = btf, .func_info = &fi, .nfunc = 1 };
-	int ok = ok_close(load_prog(&p));
+	struct nf_prog_load_opts o = { .btf_fd = btf, .func_info = &fi, .func_info_cnt = 1,
+				       .func_info_rec_size = sizeof(fi) };
+	int ok = ok_close(nf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, ret0, 2, &o));
 	nf_close(btf);
 	return ok;
 }
 
 static int probe_prog_name(void)
 {
-	struct probe_prog p = { .type = BPF_PROG_TYPE_SOCKET_FILTER, .insns = ret0, .cnt = 2,
-				.name = "nf_probe" };
-	return ok_close(load_prog(&p));
+	struct nf_prog_load_opts o = { .name = "nf_probe" };
+	return ok_close(nf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, ret0, 2, &o));
 }
 
 static void probe_btf(struct nf_features *f)

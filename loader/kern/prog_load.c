@@ -79,7 +79,7 @@ static struct bpf_insn *prepare_insns(struct nf_bpf *b, const struct nf_prog_spe
 	memcpy(insns, p->insns, p->insn_cnt * sizeof(*insns));
 	if (p->ncore) {
 		const struct nf_btf *target = target_btf(t, opts);
-		int n = target ? nf_core_relocate(p, insns, b->obj.btf, target) : -ENOENT;
+		int n = target ? nf_core_relocate(p, insns, b->obj->btf, target) : -ENOENT;
 		if (n < 0) {
 			prefix_err(p->name, target ? "CO-RE: " : "");
 			free(insns);
@@ -88,7 +88,7 @@ static struct bpf_insn *prepare_insns(struct nf_bpf *b, const struct nf_prog_spe
 		if (n > 0)
 			nf_debug("program %s: %d CO-RE relocations failed (poisoned)", p->name, n);
 	}
-	if (nf_reloc_maps(p, insns, b->map_fds, b->obj.nmaps) < 0) {
+	if (nf_reloc_maps(p, insns, b->map_fds, b->obj->nmaps) < 0) {
 		prefix_err(p->name, "map relocation: ");
 		free(insns);
 		return NULL;
@@ -98,27 +98,37 @@ static struct bpf_insn *prepare_insns(struct nf_bpf *b, const struct nf_prog_spe
 	return insns;
 }
 
-static void fill_attr(union bpf_attr *a, const struct nf_bpf *b, const struct nf_prog_spec *p,
-		      const struct bpf_insn *insns, const struct nf_features *f)
+/* What a program is loaded with; the instructions are passed alongside. */
+struct load_req {
+	const struct nf_prog_spec *p;
+	const struct bpf_insn *insns;
+	struct nf_prog_load_opts o;
+};
+
+static void fill_req(struct load_req *r, const struct nf_bpf *b, const struct nf_prog_spec *p,
+		     const struct bpf_insn *insns, const struct nf_features *f)
 {
-	memset(a, 0, sizeof(*a));
-	a->prog_type = p->type;
-	a->expected_attach_type = p->expected_attach_type;
-	a->insns = nf_ptr(insns);
-	a->insn_cnt = p->insn_cnt;
-	a->license = nf_ptr(b->obj.license);
-	a->kern_version = b->obj.kern_version;
-	if (f->prog_name)
-		nf_obj_name(a->prog_name, p->name);
+	memset(r, 0, sizeof(*r));
+	r->p = p;
+	r->insns = insns;
+	r->o.expected_attach_type = p->expected_attach_type;
+	r->o.license = b->obj->license;
+	r->o.kern_version = b->obj->kern_version;
+	r->o.name = f->prog_name ? p->name : NULL;
 	if (b->btf_fd >= 0 && f->func_info && p->func_info_cnt) {
-		a->prog_btf_fd = (uint32_t)b->btf_fd;
-		a->func_info = nf_ptr(p->func_info);
-		a->func_info_cnt = p->func_info_cnt;
-		a->func_info_rec_size = p->func_info_rec_size;
-		a->line_info = nf_ptr(p->line_info);
-		a->line_info_cnt = p->line_info_cnt;
-		a->line_info_rec_size = p->line_info_rec_size;
+		r->o.btf_fd = b->btf_fd;
+		r->o.func_info = p->func_info;
+		r->o.func_info_cnt = p->func_info_cnt;
+		r->o.func_info_rec_size = p->func_info_rec_size;
+		r->o.line_info = p->line_info;
+		r->o.line_info_cnt = p->line_info_cnt;
+		r->o.line_info_rec_size = p->line_info_rec_size;
 	}
+}
+
+static int load_req(const struct load_req *r)
+{
+	return nf_prog_load(r->p->type, r->insns, r->p->insn_cnt, &r->o);
 }
 
 /* The last three lines of a verifier log, joined by " | ". */
@@ -154,7 +164,7 @@ static void debug_log(const char *name, const char *log)
 }
 
 /* Load again with a verifier log, growing it on ENOSPC; report the tail. */
-static int load_with_log(union bpf_attr *a, const char *name, int err)
+static int load_with_log(struct load_req *r, int err)
 {
 	char *log = NULL;
 	for (uint32_t size = LOG_START; size <= LOG_MAX; size *= 4) {
@@ -162,11 +172,9 @@ static int load_with_log(union bpf_attr *a, const char *name, int err)
 		if (!nl)
 			break;
 		log = nl;
-		log[0] = 0;
-		a->log_buf = nf_ptr(log);
-		a->log_size = size;
-		a->log_level = 1;
-		int fd = (int)nf_bpf(BPF_PROG_LOAD, a, sizeof(*a));
+		r->o.log = log;
+		r->o.log_size = size;
+		int fd = load_req(r);
 		if (fd >= 0) { /* e.g. a transient failure: keep the program */
 			free(log);
 			return fd;
@@ -177,10 +185,10 @@ static int load_with_log(union bpf_attr *a, const char *name, int err)
 	}
 	char tail[320] = "";
 	if (log) {
-		debug_log(name, log);
+		debug_log(r->p->name, log);
 		log_tail(log, tail, sizeof(tail));
 	}
-	nf_seterr("program %s: %s%s%s%s", name, strerror(-err), nf_memlock_hint(err),
+	nf_seterr("program %s: %s%s%s%s", r->p->name, strerror(-err), nf_memlock_hint(err),
 		  tail[0] ? ": " : "", tail);
 	free(log);
 	return err;
@@ -189,17 +197,28 @@ static int load_with_log(union bpf_attr *a, const char *name, int err)
 static int load_one(struct nf_bpf *b, const struct nf_prog_spec *p,
 		    const struct bpf_insn *insns, const struct nf_features *f)
 {
-	union bpf_attr a;
-	fill_attr(&a, b, p, insns, f);
-	int fd = (int)nf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
-	if (fd == -EINVAL && a.prog_name[0]) {
+	struct load_req r;
+	fill_req(&r, b, p, insns, f);
+	int fd = load_req(&r);
+	if (fd == -EINVAL && r.o.name) {
 		/* Older kernels reject some names. */
-		memset(a.prog_name, 0, sizeof(a.prog_name));
-		fd = (int)nf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+		r.o.name = NULL;
+		fd = load_req(&r);
 		if (fd < 0) /* not the name: keep it for the log run */
-			nf_obj_name(a.prog_name, p->name);
+			r.o.name = p->name;
 	}
-	return fd >= 0 ? fd : load_with_log(&a, p->name, fd);
+	return fd >= 0 ? fd : load_with_log(&r, fd);
+}
+
+/* Whether opts asks for this program (every program without a list). */
+static int wanted(const struct nf_load_opts *opts, const char *name)
+{
+	if (!opts->progs)
+		return 1;
+	for (const char *const *n = opts->progs; *n; n++)
+		if (strcmp(*n, name) == 0)
+			return 1;
+	return 0;
 }
 
 int nf_load_progs(struct nf_bpf *b, const struct nf_load_opts *opts,
@@ -207,8 +226,10 @@ int nf_load_progs(struct nf_bpf *b, const struct nf_load_opts *opts,
 {
 	struct target t = { 0 };
 	int err = 0;
-	for (uint32_t i = 0; i < b->obj.nprogs && !err; i++) {
-		const struct nf_prog_spec *p = &b->obj.progs[i];
+	for (uint32_t i = 0; i < b->obj->nprogs && !err; i++) {
+		const struct nf_prog_spec *p = &b->obj->progs[i];
+		if (!wanted(opts, p->name))
+			continue;
 		struct bpf_insn *insns = prepare_insns(b, p, opts, f, &t);
 		if (!insns) {
 			err = -EINVAL;

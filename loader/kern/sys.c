@@ -43,6 +43,7 @@ const struct nf_sys nf_sys_real = {
 	.read = read,
 	.write = write,
 	.close = close,
+	.fstat = fstat,
 	.socket = socket,
 	.bind = bind,
 	.sendmsg = sendmsg,

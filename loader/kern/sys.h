@@ -1,5 +1,6 @@
 /* The one syscall table. Everything in loader/ and src/ that talks to the
- * kernel goes through nf_sys, so tests can swap in fakes (see tests/lib). */
+ * kernel goes through nf_sys, so tests can swap in fakes (tests/lib/fake_sys.h
+ * builds a table whose unset entries fail with ENOSYS). */
 #ifndef NF_SYS_H
 #define NF_SYS_H
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 
@@ -21,6 +23,7 @@ struct nf_sys {
 	ssize_t (*read)(int fd, void *buf, size_t len);
 	ssize_t (*write)(int fd, const void *buf, size_t len);
 	int (*close)(int fd);
+	int (*fstat)(int fd, struct stat *st);
 	int (*socket)(int domain, int type, int proto);
 	int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
 	ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
@@ -37,8 +40,13 @@ extern const struct nf_sys *nf_sys;
 extern const struct nf_sys nf_sys_real;
 
 /* Read a whole file through nf_sys (malloc'd, NUL-terminated); NULL with
- * -errno in *err. */
+ * -errno in *err. For the kernel's small text files. */
 void *nf_sys_read_file(const char *path, size_t *len, int *err);
+/* Map a whole regular file read-only (never copied): the mapping, its
+ * length in *len; NULL with -errno in *err (-EINVAL for an empty file or
+ * not a regular file). Release with nf_sys_unmap_file. */
+void *nf_sys_map_file(const char *path, size_t *len, int *err);
+void nf_sys_unmap_file(void *p, size_t len);
 
 /* bpf() with errno-style return: >= 0 on success, -errno on failure. */
 long nf_bpf(int cmd, union bpf_attr *attr, unsigned int size);

@@ -100,10 +100,12 @@ static int init_prog(struct nf_obj_ctx *c, struct nf_prog_spec *p, const Elf64_S
 		nf_seterr("program %s: symbol outside its section", name);
 		return -EINVAL;
 	}
-	if (nf_sec_type(p->sec, &p->type, &p->expected_attach_type, &p->retprobe, &p->attach)) {
+	const char *attach;
+	if (nf_sec_type(p->sec, &p->type, &p->expected_attach_type, &p->retprobe, &attach)) {
 		nf_seterr("program %s: unknown section \"%s\"", name, sec);
 		return -ENOENT;
 	}
+	strcpy(p->attach, attach); /* a tail of sec: it fits */
 	return nf_link_prog(c, p, s->st_shndx, (uint32_t)(s->st_value / 8), (uint32_t)(s->st_size / 8));
 }
 
@@ -118,7 +120,6 @@ static int collect_progs(struct nf_obj_ctx *c)
 		nf_seterr("too many programs");
 		return -E2BIG;
 	}
-	/* Allocated once: prog->attach points into prog->sec. */
 	o->progs = calloc(n ? n : 1, sizeof(*o->progs));
 	if (!o->progs)
 		return -ENOMEM;

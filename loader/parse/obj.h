@@ -37,7 +37,7 @@ struct nf_prog_spec {
 	char sec[128];             /* ELF section name, e.g. "uprobe/SSL_write" */
 	uint32_t type;             /* BPF_PROG_TYPE_* from the section name */
 	uint32_t expected_attach_type;
-	const char *attach;        /* points into sec: text after the first '/', or "" */
+	char attach[128];          /* the target: sec after its prefix ("SSL_write"), or "" */
 	int retprobe;              /* uretprobe/ */
 	struct bpf_insn *insns;    /* owned; .text subprograms already appended */
 	uint32_t insn_cnt;

@@ -1,12 +1,9 @@
 /* Section name -> program type, expected attach type and attach target. */
 #include <errno.h>
 #include <string.h>
+#include "bpf_compat.h"
 #include "obj.h"
 
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46
-#define BPF_TCX_EGRESS 47
-#endif
 
 struct sec_def {
 	const char *prefix;         /* "uprobe/": prefix with a target; "tc": exact */
@@ -17,8 +14,8 @@ struct sec_def {
 static const struct sec_def defs[] = {
 	{ "tc", BPF_PROG_TYPE_SCHED_CLS, 0, 0 },
 	{ "classifier", BPF_PROG_TYPE_SCHED_CLS, 0, 0 },
-	{ "tcx/ingress", BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_INGRESS, 0 },
-	{ "tcx/egress", BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_EGRESS, 0 },
+	{ "tcx/ingress", BPF_PROG_TYPE_SCHED_CLS, NF_BPF_TCX_INGRESS, 0 },
+	{ "tcx/egress", BPF_PROG_TYPE_SCHED_CLS, NF_BPF_TCX_EGRESS, 0 },
 	{ "socket", BPF_PROG_TYPE_SOCKET_FILTER, 0, 0 },
 	{ "uprobe/", BPF_PROG_TYPE_KPROBE, 0, 0 },
 	{ "uretprobe/", BPF_PROG_TYPE_KPROBE, 0, 1 },

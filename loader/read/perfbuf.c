@@ -21,9 +21,25 @@ struct lost_rec {
 	uint64_t id, lost;
 };
 
-static int open_cpu(struct nf_reader *r, int map_fd, int cpu)
+struct nf_perf_cpu {
+	int fd;                    /* perf event, -1 if the CPU is offline */
+	void *base;                /* 1 + 2^n pages */
+	size_t map_len;
+};
+
+struct nf_perfbuf {
+	struct nf_reader r;        /* first: the base is the allocation */
+	uint32_t wake_bytes;       /* 0: wake at every record */
+	struct nf_perf_cpu *cpus;
+	int ncpus;
+	uint8_t *scratch;          /* copy of a record that wraps the ring end */
+	size_t scratch_len;
+};
+
+static int open_cpu(struct nf_perfbuf *pb, int map_fd, int cpu)
 {
-	struct nf_perf_cpu *c = &r->cpus[cpu];
+	struct nf_reader *r = &pb->r;
+	struct nf_perf_cpu *c = &pb->cpus[cpu];
 	struct perf_event_attr attr;
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
@@ -31,10 +47,10 @@ static int open_cpu(struct nf_reader *r, int map_fd, int cpu)
 	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr.sample_type = PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
-	if (r->wake_bytes) {
+	if (pb->wake_bytes) {
 		uint32_t half = (uint32_t)(NF_PERF_PAGES * r->page / 2);
 		attr.watermark = 1;
-		attr.wakeup_watermark = r->wake_bytes < half ? r->wake_bytes : half;
+		attr.wakeup_watermark = pb->wake_bytes < half ? pb->wake_bytes : half;
 	} else {
 		attr.wakeup_events = 1;
 	}
@@ -72,7 +88,7 @@ static int open_cpu(struct nf_reader *r, int map_fd, int cpu)
 	return 0;
 }
 
-int nf_perfbuf_open(struct nf_reader *r, int map_fd)
+static int perf_open(struct nf_perfbuf *pb, int map_fd)
 {
 	struct bpf_map_info info;
 	int err = nf_map_info(map_fd, &info);
@@ -87,16 +103,16 @@ int nf_perfbuf_open(struct nf_reader *r, int map_fd)
 	}
 	if ((uint32_t)n > info.max_entries)
 		n = (int)info.max_entries;
-	r->cpus = calloc((size_t)n, sizeof(*r->cpus));
-	if (!r->cpus) {
+	pb->cpus = calloc((size_t)n, sizeof(*pb->cpus));
+	if (!pb->cpus) {
 		nf_seterr("perf buffer: out of memory");
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++)
-		r->cpus[i].fd = -1;
-	r->ncpus = n;
+		pb->cpus[i].fd = -1;
+	pb->ncpus = n;
 	for (int i = 0; i < n; i++) {
-		err = open_cpu(r, map_fd, i);
+		err = open_cpu(pb, map_fd, i);
 		if (err < 0)
 			return err;
 	}
@@ -105,22 +121,22 @@ int nf_perfbuf_open(struct nf_reader *r, int map_fd)
 
 /* The record at ring offset off, contiguous: in place, or copied into the
  * scratch buffer when it wraps past the end of the ring. */
-static const uint8_t *record_at(struct nf_reader *r, const uint8_t *ring, size_t size,
+static const uint8_t *record_at(struct nf_perfbuf *pb, const uint8_t *ring, size_t size,
 				uint64_t off, size_t len)
 {
 	if (off + len <= size)
 		return ring + off;
-	if (r->scratch_len < len) {
-		uint8_t *p = realloc(r->scratch, len);
+	if (pb->scratch_len < len) {
+		uint8_t *p = realloc(pb->scratch, len);
 		if (!p)
 			return NULL;
-		r->scratch = p;
-		r->scratch_len = len;
+		pb->scratch = p;
+		pb->scratch_len = len;
 	}
 	size_t first = size - off;
-	memcpy(r->scratch, ring + off, first);
-	memcpy(r->scratch + first, ring, len - first);
-	return r->scratch;
+	memcpy(pb->scratch, ring + off, first);
+	memcpy(pb->scratch + first, ring, len - first);
+	return pb->scratch;
 }
 
 /* One record; returns 1 if it was a sample handed to the callback. */
@@ -141,9 +157,11 @@ static int handle_record(struct nf_reader *r, const uint8_t *rec, size_t len)
 	return 0;
 }
 
-int nf_perfbuf_consume(struct nf_reader *r, int cpu)
+/* Consume the ring of one CPU. */
+static int consume_cpu(struct nf_perfbuf *pb, int cpu)
 {
-	struct nf_perf_cpu *c = &r->cpus[cpu];
+	struct nf_reader *r = &pb->r;
+	struct nf_perf_cpu *c = &pb->cpus[cpu];
 	if (!c->base)
 		return 0;
 	struct perf_event_mmap_page *meta = c->base;
@@ -155,13 +173,13 @@ int nf_perfbuf_consume(struct nf_reader *r, int cpu)
 	while (tail < head && !r->stop) {
 		uint64_t off = tail & (size - 1);
 		struct perf_event_header h;
-		const uint8_t *p = record_at(r, ring, size, off, sizeof(h));
+		const uint8_t *p = record_at(pb, ring, size, off, sizeof(h));
 		if (!p)
 			break;
 		memcpy(&h, p, sizeof(h));
 		if (h.size < sizeof(h) || h.size > head - tail)
 			break; /* corrupt: stop rather than spin */
-		p = record_at(r, ring, size, off, h.size);
+		p = record_at(pb, ring, size, off, h.size);
 		if (!p)
 			break;
 		n += handle_record(r, p, h.size);
@@ -171,15 +189,45 @@ int nf_perfbuf_consume(struct nf_reader *r, int cpu)
 	return n;
 }
 
-void nf_perfbuf_close(struct nf_reader *r)
+static int perf_consume(struct nf_reader *r)
 {
-	for (int i = 0; i < r->ncpus; i++) {
-		struct nf_perf_cpu *c = &r->cpus[i];
+	struct nf_perfbuf *pb = (struct nf_perfbuf *)r;
+	int total = 0;
+	for (int cpu = 0; cpu < pb->ncpus && !r->stop; cpu++)
+		total += consume_cpu(pb, cpu);
+	return total;
+}
+
+static void perf_close(struct nf_reader *r)
+{
+	struct nf_perfbuf *pb = (struct nf_perfbuf *)r;
+	for (int i = 0; i < pb->ncpus; i++) {
+		struct nf_perf_cpu *c = &pb->cpus[i];
 		if (c->base)
 			nf_sys->munmap(c->base, c->map_len);
 		nf_close(c->fd);
 	}
-	free(r->cpus);
-	r->cpus = NULL;
-	r->ncpus = 0;
+	free(pb->cpus);
+	free(pb->scratch);
+	pb->cpus = NULL;
+	pb->scratch = NULL;
+	pb->ncpus = 0;
+}
+
+static const struct nf_reader_ops perf_ops = { .consume = perf_consume, .close = perf_close };
+
+struct nf_reader *nf_perfbuf_new(int map_fd, nf_event_fn fn, void *ctx, uint32_t wake_bytes)
+{
+	struct nf_perfbuf *pb = calloc(1, sizeof(*pb));
+	if (!pb) {
+		nf_seterr("reader: out of memory");
+		return NULL;
+	}
+	pb->r.epfd = -1;
+	pb->wake_bytes = wake_bytes;
+	if (nf_reader_base_init(&pb->r, &perf_ops, fn, ctx) < 0 || perf_open(pb, map_fd) < 0) {
+		nf_reader_free(&pb->r);
+		return NULL;
+	}
+	return &pb->r;
 }

@@ -1,4 +1,5 @@
-/* Event reader front end: epoll, then the ring or perf consumer. */
+/* Event reader front end: the transport chosen by map type, epoll, then
+ * the transport's consumer. */
 #include "reader_int.h"
 #include "kern/kern_util.h"
 #include "log.h"
@@ -6,6 +7,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+int nf_reader_base_init(struct nf_reader *r, const struct nf_reader_ops *ops,
+			nf_event_fn fn, void *ctx)
+{
+	r->ops = ops;
+	r->fn = fn;
+	r->ctx = ctx;
+	r->page = nf_page_size();
+	r->epfd = nf_sys->epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0) {
+		nf_seterr("reader: epoll_create1: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
 
 struct nf_reader *nf_reader_open(int map_fd, uint32_t map_type, nf_event_fn fn, void *ctx)
 {
@@ -15,45 +31,18 @@ struct nf_reader *nf_reader_open(int map_fd, uint32_t map_type, nf_event_fn fn, 
 struct nf_reader *nf_reader_open_batched(int map_fd, uint32_t map_type, nf_event_fn fn,
 					 void *ctx, uint32_t wake_bytes)
 {
-	if (map_type != BPF_MAP_TYPE_RINGBUF && map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-		nf_seterr("reader: map type %u is neither ringbuf nor perf event array", map_type);
-		return NULL;
-	}
-	struct nf_reader *r = calloc(1, sizeof(*r));
-	if (!r) {
-		nf_seterr("reader: out of memory");
-		return NULL;
-	}
-	r->fn = fn;
-	r->ctx = ctx;
-	r->wake_bytes = wake_bytes;
-	r->map_type = map_type;
-	r->page = nf_page_size();
-	r->epfd = nf_sys->epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0) {
-		nf_seterr("reader: epoll_create1: %s", strerror(errno));
-		free(r);
-		return NULL;
-	}
-	int err = map_type == BPF_MAP_TYPE_RINGBUF ? nf_ringbuf_open(r, map_fd)
-						   : nf_perfbuf_open(r, map_fd);
-	if (err < 0) {
-		nf_reader_free(r);
-		return NULL;
-	}
-	return r;
+	if (map_type == BPF_MAP_TYPE_RINGBUF)
+		return nf_ringbuf_new(map_fd, fn, ctx);
+	if (map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return nf_perfbuf_new(map_fd, fn, ctx, wake_bytes);
+	nf_seterr("reader: map type %u is neither ringbuf nor perf event array", map_type);
+	return NULL;
 }
 
 int nf_reader_drain(struct nf_reader *r)
 {
-	int total = 0;
 	r->stop = 0;
-	if (r->map_type == BPF_MAP_TYPE_RINGBUF) {
-		total = nf_ringbuf_consume(r);
-	} else {
-		for (int cpu = 0; cpu < r->ncpus && !r->stop; cpu++)
-			total += nf_perfbuf_consume(r, cpu);
-	}
+	int total = r->ops->consume(r);
 	return r->stop ? r->stop : total;
 }
 
@@ -81,11 +70,8 @@ void nf_reader_free(struct nf_reader *r)
 {
 	if (!r)
 		return;
-	if (r->map_type == BPF_MAP_TYPE_RINGBUF)
-		nf_ringbuf_close(r);
-	else
-		nf_perfbuf_close(r);
+	if (r->ops)
+		r->ops->close(r);
 	nf_close(r->epfd);
-	free(r->scratch);
 	free(r);
 }

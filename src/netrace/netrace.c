@@ -195,6 +195,15 @@ static enum nr_format output_format(const struct nr_opts *o)
 	return nf_log_json ? NR_OUT_JSON : NR_OUT_TEXT;
 }
 
+/* A switch from the environment: set, non-empty and not "0". The test
+ * suites use NFLUX_FORCE_PERF and NFLUX_FORCE_NETLINK to run the fallback
+ * paths on kernels that do not need them; read here once. */
+static int env_set(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t nifs)
 {
 	struct nr_config cfg;
@@ -206,14 +215,19 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	int fd = open_output(o);
 	if (fd < 0)
 		return 1;
-	if (nr_kern_load(&k, &cfg))
+	struct nr_kern_opts ko = {
+		.force_perf = env_set("NFLUX_FORCE_PERF"),
+		.force_netlink = env_set("NFLUX_FORCE_NETLINK"),
+		.ifs = ifs, .nifs = nifs, .ingress = o->ingress, .egress = o->egress,
+	};
+	if (nr_kern_load(&k, &cfg, &ko))
 		goto out_fd;
 	if (nr_sink_open(&sink, output_format(o), fd, ifs, nifs, cfg.snaplen, o->count)) {
 		nf_err("netrace: cannot start the output: %s", strerror(-sink.ob.err));
 		goto out_sink;
 	}
 	sink.ob.stop = &stop_signal;
-	rd = nf_reader_open_batched(k.events_fd, k.events_type, nr_sink_event, &sink, PERF_WAKE_BYTES);
+	rd = nf_reader_open_batched(k.events_fd, nr_kern_events_type(&k), nr_sink_event, &sink, PERF_WAKE_BYTES);
 	if (!rd) {
 		nf_err("netrace: opening the event reader: %s", nf_lasterr());
 		goto out_sink;

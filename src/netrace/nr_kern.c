@@ -12,12 +12,6 @@
 #define RING_CAPTURE_MAX (64u << 20)
 #define RING_RECORDS 256   /* full-size captured records the ring holds */
 
-static int env_set(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 /* With capture: room for RING_RECORDS records of snaplen bytes, between
  * the text-mode size and RING_CAPTURE_MAX (a power of two). */
 static uint32_t capture_ring_size(uint32_t snaplen)
@@ -64,62 +58,13 @@ static int lookup_fds(struct nr_kern *k)
 {
 	const char *ev = k->use_perf ? NR_MAP_PERF : NR_MAP_RING;
 	k->events_fd = nf_bpf_map_fd(&k->b, ev);
-	k->events_type = k->use_perf ? BPF_MAP_TYPE_PERF_EVENT_ARRAY : BPF_MAP_TYPE_RINGBUF;
 	k->stats_fd = nf_bpf_map_fd(&k->b, NR_MAP_STATS);
 	return k->events_fd < 0 || k->stats_fd < 0 ? -ENOENT : 0;
 }
 
-int nr_kern_load(struct nr_kern *k, struct nr_config *cfg)
+uint32_t nr_kern_events_type(const struct nr_kern *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->bpf_stats_fd = -1;
-	size_t len;
-	const void *data = nf_embedded("netrace", &len);
-	if (!data) {
-		nf_err("netrace: the BPF object is not embedded in this build");
-		return -ENOENT;
-	}
-	k->use_perf = !nf_features()->ringbuf || env_set("NFLUX_FORCE_PERF");
-	if (k->use_perf) {
-		cfg->flags |= NR_C_PERF;
-		if (cfg->snaplen > NR_PERF_SNAP_MAX)
-			cfg->snaplen = NR_PERF_SNAP_MAX;
-	}
-	struct nf_obj obj;
-	int r = nf_obj_parse(&obj, data, len);
-	if (r) {
-		nf_err("netrace: parsing the BPF object: %s", nf_lasterr());
-		return r;
-	}
-	r = nf_obj_set_var(&obj, "nr_cfg", cfg, sizeof(*cfg));
-	if (!r)
-		r = size_maps(&obj, cfg);
-	if (!r)
-		nf_debug("netrace: %s, ring %u KiB", k->use_perf ? "perf buffer" : "ring buffer",
-			 nf_obj_map(&obj, NR_MAP_RING)->max_entries / 1024);
-	if (r) {
-		nf_err("netrace: configuring the BPF object: %s", strerror(-r));
-		nf_obj_free(&obj);
-		return r;
-	}
-	struct nf_load_opts opts;
-	memset(&opts, 0, sizeof(opts));
-	r = nf_load(&k->b, &obj, &opts);
-	if (r) {
-		nf_err("netrace: loading the BPF programs: %s", nf_lasterr());
-		nf_obj_free(&obj);
-		return r;
-	}
-	k->loaded = 1;
-	if (lookup_fds(k)) {
-		nf_err("netrace: the BPF object lacks its maps");
-		nr_kern_close(k);
-		return -ENOENT;
-	}
-	k->bpf_stats_fd = nf_enable_stats();
-	if (k->bpf_stats_fd < 0)
-		nf_debug("bpf run-time stats unavailable: %s", strerror(-k->bpf_stats_fd));
-	return 0;
+	return k->use_perf ? BPF_MAP_TYPE_PERF_EVENT_ARRAY : BPF_MAP_TYPE_RINGBUF;
 }
 
 static const char *prog_name(int l3, enum nf_tc_dir dir)
@@ -127,6 +72,83 @@ static const char *prog_name(int l3, enum nf_tc_dir dir)
 	if (dir == NF_TC_INGRESS)
 		return l3 ? NR_PROG_IN_L3 : NR_PROG_IN;
 	return l3 ? NR_PROG_EG_L3 : NR_PROG_EG;
+}
+
+/* The programs the run attaches, NULL-terminated in names[5]; NULL when
+ * the interfaces are not known (load all). */
+static const char *const *wanted_progs(const struct nr_kern_opts *o, const char *names[5])
+{
+	if (!o->ifs)
+		return NULL;
+	int want[2][2] = { { 0 } }; /* [l3][dir] */
+	for (size_t i = 0; i < o->nifs; i++) {
+		want[!!o->ifs[i].l3][NF_TC_INGRESS] |= o->ingress;
+		want[!!o->ifs[i].l3][NF_TC_EGRESS] |= o->egress;
+	}
+	size_t n = 0;
+	for (int l3 = 0; l3 < 2; l3++)
+		for (int dir = NF_TC_INGRESS; dir <= NF_TC_EGRESS; dir++)
+			if (want[l3][dir])
+				names[n++] = prog_name(l3, (enum nf_tc_dir)dir);
+	names[n] = NULL;
+	return names;
+}
+
+/* Parse the embedded object into k->obj and configure it for cfg. */
+static int configure(struct nr_kern *k, struct nr_config *cfg)
+{
+	size_t len;
+	const void *data = nf_embedded("netrace", &len);
+	if (!data) {
+		nf_err("netrace: the BPF object is not embedded in this build");
+		return -ENOENT;
+	}
+	int r = nf_obj_parse(&k->obj, data, len);
+	if (r) {
+		nf_err("netrace: parsing the BPF object: %s", nf_lasterr());
+		return r;
+	}
+	r = nf_obj_set_var(&k->obj, "nr_cfg", cfg, sizeof(*cfg));
+	if (!r)
+		r = size_maps(&k->obj, cfg);
+	if (r) {
+		nf_err("netrace: configuring the BPF object: %s", strerror(-r));
+		return r;
+	}
+	nf_debug("netrace: %s, ring %u KiB", k->use_perf ? "perf buffer" : "ring buffer",
+		 nf_obj_map(&k->obj, NR_MAP_RING)->max_entries / 1024);
+	return 0;
+}
+
+int nr_kern_load(struct nr_kern *k, struct nr_config *cfg, const struct nr_kern_opts *o)
+{
+	static const struct nr_kern_opts defaults;
+	memset(k, 0, sizeof(*k));
+	k->bpf_stats_fd = -1;
+	k->opts = o ? *o : defaults;
+	k->use_perf = !nf_features()->ringbuf || k->opts.force_perf;
+	if (k->use_perf) {
+		cfg->flags |= NR_C_PERF;
+		if (cfg->snaplen > NR_PERF_SNAP_MAX)
+			cfg->snaplen = NR_PERF_SNAP_MAX;
+	}
+	int r = configure(k, cfg);
+	const char *names[5];
+	struct nf_load_opts opts = { .progs = wanted_progs(&k->opts, names) };
+	if (!r && (r = nf_load(&k->b, &k->obj, &opts)))
+		nf_err("netrace: loading the BPF programs: %s", nf_lasterr());
+	if (!r && lookup_fds(k)) {
+		nf_err("netrace: the BPF object lacks its maps");
+		r = -ENOENT;
+	}
+	if (r) {
+		nr_kern_close(k);
+		return r;
+	}
+	k->bpf_stats_fd = nf_enable_stats();
+	if (k->bpf_stats_fd < 0)
+		nf_debug("bpf run-time stats unavailable: %s", strerror(-k->bpf_stats_fd));
+	return 0;
 }
 
 static int attach_one(struct nr_kern *k, const struct nr_iface_ent *ifc, enum nf_tc_dir dir)
@@ -139,7 +161,7 @@ static int attach_one(struct nr_kern *k, const struct nr_iface_ent *ifc, enum nf
 		return -ENOENT;
 	}
 	struct nf_tc_link *l = &k->links[k->nlinks];
-	int r = nf_tc_attach(l, ifc->ifindex, dir, fd, name, env_set("NFLUX_FORCE_NETLINK"));
+	int r = nf_tc_attach(l, ifc->ifindex, dir, fd, name, k->opts.force_netlink);
 	if (r) {
 		nf_err("netrace: attaching to %s %s: %s", ifc->name,
 		       dir == NF_TC_INGRESS ? "ingress" : "egress", nf_lasterr());
@@ -228,9 +250,8 @@ void nr_kern_close(struct nr_kern *k)
 	k->links = NULL;
 	nf_close(k->bpf_stats_fd);
 	k->bpf_stats_fd = -1;
-	if (k->loaded)
-		nf_unload(&k->b);
-	k->loaded = 0;
+	nf_unload(&k->b);
+	nf_obj_free(&k->obj);
 }
 
 int nr_kern_cleanup_stale(const struct nr_iface_ent *ifs, size_t n)

@@ -9,12 +9,23 @@
 #include "nr_sink.h"
 #include "attach/tc.h"
 
+/* The command's choices, made once (netrace.c reads the environment). */
+struct nr_kern_opts {
+	int force_perf;            /* perf buffer even where ringbuf exists */
+	int force_netlink;         /* TC over netlink even where tcx exists */
+	/* Where the run will attach: only those programs are loaded (an L2
+	 * device needs two of the four). NULL: all of them (tests). */
+	const struct nr_iface_ent *ifs;
+	size_t nifs;
+	int ingress, egress;
+};
+
 struct nr_kern {
-	struct nf_bpf b;
-	int loaded;
+	struct nf_obj obj;         /* the spec, configured for this run */
+	struct nf_bpf b;           /* loaded from obj */
+	struct nr_kern_opts opts;
 	int use_perf;
 	int events_fd;             /* ring buffer or perf event array */
-	uint32_t events_type;      /* its BPF_MAP_TYPE_* */
 	int stats_fd;              /* per-CPU counters */
 	struct nf_tc_link *links;
 	size_t nlinks;
@@ -22,8 +33,10 @@ struct nr_kern {
 };
 
 /* Load with cfg (flags, snaplen, filters filled in; NR_C_PERF is decided
- * here). 0 or -errno with the error logged. */
-int nr_kern_load(struct nr_kern *k, struct nr_config *cfg);
+ * here). o may be NULL (defaults). 0 or -errno with the error logged. */
+int nr_kern_load(struct nr_kern *k, struct nr_config *cfg, const struct nr_kern_opts *o);
+/* BPF_MAP_TYPE_RINGBUF or BPF_MAP_TYPE_PERF_EVENT_ARRAY: what events_fd is. */
+uint32_t nr_kern_events_type(const struct nr_kern *k);
 /* Attach ingress and/or egress on each interface; on failure everything
  * attached so far is detached. 0 or -errno with the error logged. */
 int nr_kern_attach(struct nr_kern *k, const struct nr_iface_ent *ifs, size_t n, int ingress,

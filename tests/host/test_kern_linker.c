@@ -7,22 +7,7 @@
 #include "log.h"
 #include "parse/obj.h"
 #include "t.h"
-
-/* Parse and load a fixture into b; on failure the object is released. */
-static int load(struct nf_bpf *b, const char *name)
-{
-	struct nf_obj o;
-	size_t len;
-	void *data = t_read_file(t_fixture(name), &len);
-	int err = data ? nf_obj_parse(&o, data, len) : -ENOENT;
-
-	free(data);
-	if (!err && (err = nf_load(b, &o, NULL)))
-		nf_obj_free(&o);
-	if (err)
-		printf("# %s: %s\n", name, data ? nf_lasterr() : "cannot read");
-	return err;
-}
+#include "t_load.h"
 
 /* Offset of a .bss variable from the object's (fixed-up) BTF. */
 static long bss_offset(const struct nf_btf *btf, const char *var)
@@ -45,17 +30,17 @@ int main(void)
 		return 0;
 	}
 	T_CASE("link kernel: every program kind of maps.bpf.o passes the verifier") {
-		REQUIRE(load(&b, "maps") == 0);
-		for (uint32_t i = 0; i < b.obj.nprogs; i++)
+		REQUIRE(t_load_fixture(&b, "maps", NULL) == 0);
+		for (uint32_t i = 0; i < b.obj->nprogs; i++)
 			CHECK(b.prog_fds[i] >= 0);
-		nf_unload(&b);
+		t_unload(&b);
 	}
 	T_CASE("link kernel: bpf_loop callbacks by address compute 45 and 120") {
-		REQUIRE(load(&b, "loop") == 0);
+		REQUIRE(t_load_fixture(&b, "loop", NULL) == 0);
 		uint8_t pkt[64] = { 0 };
 		uint32_t ret = 1, key = 0;
 		uint64_t val[2] = { 0, 0 };
-		long s = bss_offset(b.obj.btf, "loop_sum"), p = bss_offset(b.obj.btf, "loop_prod");
+		long s = bss_offset(b.obj->btf, "loop_sum"), p = bss_offset(b.obj->btf, "loop_prod");
 		CHECK_EQ(nf_prog_test_run(nf_bpf_prog_fd(&b, "loop_prog"), pkt, sizeof(pkt), &ret), 0);
 		CHECK_EQ(ret, 0);
 		CHECK_EQ(nf_map_lookup(nf_bpf_map_fd(&b, ".bss"), &key, val), 0);
@@ -64,7 +49,7 @@ int main(void)
 			CHECK_EQ(val[s / 8], 45);
 			CHECK_EQ(val[p / 8], 120);
 		}
-		nf_unload(&b);
+		t_unload(&b);
 	}
 	return t_summary();
 }

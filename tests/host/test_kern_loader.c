@@ -3,6 +3,7 @@
  * they wrote: global data, subprogram result, maps, ring and perf records,
  * CO-RE against vmlinux, verifier errors, fd hygiene, feature probes. */
 #include "t.h"
+#include "t_load.h"
 #include "kern/load.h"
 #include "log.h"
 #include "kern/kern_util.h"
@@ -41,20 +42,6 @@ static int parse_fixture(struct nf_obj *obj, const char *name)
 	return err;
 }
 
-static int load_fixture(struct nf_bpf *b, const char *name)
-{
-	struct nf_obj obj;
-	int err = parse_fixture(&obj, name);
-	if (err)
-		return err;
-	err = nf_load(b, &obj, NULL);
-	if (err) {
-		printf("# load %s: %s\n", name, nf_lasterr());
-		nf_obj_free(&obj);
-	}
-	return err;
-}
-
 /* Offset of variable var in the DATASEC sec of the object's BTF, or -1. */
 static long var_offset(const struct nf_btf *btf, const char *sec, const char *var)
 {
@@ -76,7 +63,7 @@ static long var_offset(const struct nf_btf *btf, const char *sec, const char *va
 static int read_var(const struct nf_bpf *b, const char *sec, const char *var, void *out,
 		    size_t size)
 {
-	long off = var_offset(b->obj.btf, sec, var);
+	long off = var_offset(b->obj->btf, sec, var);
 	int fd = nf_bpf_map_fd(b, sec);
 	uint8_t value[4096];
 	uint32_t key = 0;
@@ -221,6 +208,7 @@ static void test_globals(void)
 			 BPF_F_RDONLY_PROG | BPF_F_MMAPABLE);
 		CHECK_STR(mi.name, ".rodata");
 		nf_unload(&b);
+		nf_obj_free(&obj);
 	}
 }
 
@@ -230,7 +218,7 @@ static void test_wrappers(void)
 {
 	struct nf_bpf b;
 	T_CASE("wrappers: prog info, run-time stats, hash key walk and delete") {
-		REQUIRE(load_fixture(&b, "globals") == 0);
+		REQUIRE(t_load_fixture(&b, "globals", NULL) == 0);
 		int prog = nf_bpf_prog_fd(&b, "run_globals");
 		int stats = nf_enable_stats();
 		CHECK(stats >= 0);
@@ -254,7 +242,7 @@ static void test_wrappers(void)
 		struct bpf_map_info mi;
 		CHECK_EQ(nf_map_info(nf_bpf_map_fd(&b, "events"), &mi), 0);
 		CHECK_EQ(mi.max_entries, 4096 * 4);
-		nf_unload(&b);
+		t_unload(&b);
 	}
 }
 
@@ -264,12 +252,12 @@ static void test_core(void)
 {
 	struct nf_bpf b;
 	T_CASE("core: task->pid relocated against vmlinux BTF equals getpid()") {
-		REQUIRE(load_fixture(&b, "core") == 0);
-		const struct nf_prog_spec *p = &b.obj.progs[0];
+		REQUIRE(t_load_fixture(&b, "core", NULL) == 0);
+		const struct nf_prog_spec *p = &b.obj->progs[0];
 		CHECK(p->ncore > 0);
 		CHECK_EQ(run(&b, "core_pid"), 0);
 		CHECK_EQ(read_u32(&b, ".bss", "core_pid_val"), getpid());
-		nf_unload(&b);
+		t_unload(&b);
 	}
 	T_CASE("core: a target BTF without task_struct poisons the access, verifier names it") {
 		struct nf_obj obj, other;
@@ -315,12 +303,12 @@ static void test_errors(void)
 		struct nf_bpf b;
 		nf_features();
 		int before = fd_count();
-		REQUIRE(load_fixture(&b, "globals") == 0);
+		REQUIRE(t_load_fixture(&b, "globals", NULL) == 0);
 		CHECK(fd_count() > before);
-		nf_unload(&b);
+		t_unload(&b);
 		CHECK_EQ(fd_count(), before);
-		REQUIRE(load_fixture(&b, "perf") == 0);
-		nf_unload(&b);
+		REQUIRE(t_load_fixture(&b, "perf", NULL) == 0);
+		t_unload(&b);
 		CHECK_EQ(fd_count(), before);
 	}
 }
@@ -331,7 +319,7 @@ static void test_perf(void)
 {
 	struct nf_bpf b;
 	T_CASE("perf: bpf_perf_event_output record read back intact") {
-		REQUIRE(load_fixture(&b, "perf") == 0);
+		REQUIRE(t_load_fixture(&b, "perf", NULL) == 0);
 		struct records rec = { 0 };
 		int before = fd_count();
 		int fd = nf_bpf_map_fd(&b, "pevents");
@@ -355,7 +343,7 @@ static void test_perf(void)
 			nf_reader_free(r);
 		}
 		CHECK_EQ(fd_count(), before);
-		nf_unload(&b);
+		t_unload(&b);
 	}
 }
 

@@ -149,7 +149,9 @@ struct run {
 	int ok;
 };
 
-static int start(struct run *r, uint32_t extra_flags, const struct nr_opts *filters)
+/* force_perf: the perf buffer even where ringbuf exists. */
+static int start_on(struct run *r, uint32_t extra_flags, const struct nr_opts *filters,
+		    int force_perf)
 {
 	struct nr_config cfg;
 	memset(r, 0, sizeof(*r));
@@ -163,11 +165,12 @@ static int start(struct run *r, uint32_t extra_flags, const struct nr_opts *filt
 		cfg.nports = filters->nports;
 		memcpy(cfg.ports, filters->ports, sizeof(cfg.ports));
 	}
-	if (nr_kern_load(&r->k, &cfg)) {
+	struct nr_kern_opts ko = { .force_perf = force_perf };
+	if (nr_kern_load(&r->k, &cfg, &ko)) {
 		printf("# load: %s\n", nf_lasterr());
 		return -1;
 	}
-	r->rd = nf_reader_open(r->k.events_fd, r->k.events_type, collect, &r->got);
+	r->rd = nf_reader_open(r->k.events_fd, nr_kern_events_type(&r->k), collect, &r->got);
 	if (!r->rd) {
 		printf("# reader: %s\n", nf_lasterr());
 		nr_kern_close(&r->k);
@@ -175,6 +178,11 @@ static int start(struct run *r, uint32_t extra_flags, const struct nr_opts *filt
 	}
 	r->ok = 1;
 	return 0;
+}
+
+static int start(struct run *r, uint32_t extra_flags, const struct nr_opts *filters)
+{
+	return start_on(r, extra_flags, filters, 0);
 }
 
 static void stop(struct run *r)
@@ -452,8 +460,8 @@ int main(void)
 		struct nr_config cfg;
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.flags = NR_C_UDP; /* tcp, icmp and others off */
-		REQUIRE(nr_kern_load(&r.k, &cfg) == 0);
-		r.rd = nf_reader_open(r.k.events_fd, r.k.events_type, collect, &r.got);
+		REQUIRE(nr_kern_load(&r.k, &cfg, NULL) == 0);
+		r.rd = nf_reader_open(r.k.events_fd, nr_kern_events_type(&r.k), collect, &r.got);
 		REQUIRE(r.rd != NULL);
 		r.ok = 1;
 		eth(&f, 0x0800);
@@ -519,10 +527,7 @@ int main(void)
 	}
 
 	T_CASE("perf buffer path: same record, bytes appended by the kernel") {
-		setenv("NFLUX_FORCE_PERF", "1", 1);
-		int ok = start(&r, NR_C_CAPTURE, NULL) == 0;
-		unsetenv("NFLUX_FORCE_PERF");
-		REQUIRE(ok);
+		REQUIRE(start_on(&r, NR_C_CAPTURE, NULL, 1) == 0);
 		CHECK(r.k.use_perf);
 		eth(&f, 0x0800);
 		ipv4(&f, 6, "10.0.0.1", "10.0.0.2", 0, 0, 20, 64);

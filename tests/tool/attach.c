@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,9 +22,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* The spec the loaded program came from: nf_load borrows it. */
+static struct nf_obj obj;
+
 static int load_empty(struct nf_bpf *b)
 {
-	struct nf_obj obj;
 	size_t len;
 	const void *data = nf_embedded("empty", &len);
 
@@ -61,14 +64,16 @@ int cmd_attach_empty(int argc, char **argv)
 	if (load_empty(&b))
 		return 1;
 	int fd = nf_bpf_prog_fd(&b, "nf_empty");
+	const char *env = getenv("NFLUX_FORCE_NETLINK");
+	int force = env && *env && strcmp(env, "0") != 0;
 
-	if (nf_tc_attach(&in, ifindex, NF_TC_INGRESS, fd, "nflux_bench", 0)) {
-		nf_unload(&b);
+	if (nf_tc_attach(&in, ifindex, NF_TC_INGRESS, fd, "nflux_bench", force)) {
+		nf_unload(&b), nf_obj_free(&obj);
 		return tool_err("attach ingress: %s", nf_lasterr()), 1;
 	}
-	if (nf_tc_attach(&eg, ifindex, NF_TC_EGRESS, fd, "nflux_bench", 0)) {
+	if (nf_tc_attach(&eg, ifindex, NF_TC_EGRESS, fd, "nflux_bench", force)) {
 		nf_tc_detach(&in);
-		nf_unload(&b);
+		nf_unload(&b), nf_obj_free(&obj);
 		return tool_err("attach egress: %s", nf_lasterr()), 1;
 	}
 	printf("attached %s\n", in.link_fd >= 0 ? "tcx" : "netlink");
@@ -77,6 +82,6 @@ int cmd_attach_empty(int argc, char **argv)
 		sigsuspend(&old);
 	nf_tc_detach(&eg);   /* the one that did not create the clsact first */
 	nf_tc_detach(&in);
-	nf_unload(&b);
+	nf_unload(&b), nf_obj_free(&obj);
 	return 0;
 }

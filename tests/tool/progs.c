@@ -1,5 +1,6 @@
 /* nftool progs / tcx: the kernel's BPF programs, and what tcx runs on an
  * interface, so tests can prove that nothing of ours is left behind. */
+#include "bpf_compat.h"
 #include "tool.h"
 #include "kern/sys.h"
 #include <net/if.h>
@@ -7,10 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46
-#define BPF_TCX_EGRESS 47
-#endif
 
 static int prog_info(uint32_t id, struct bpf_prog_info *info)
 {
@@ -88,10 +85,10 @@ int cmd_tcx(int argc, char **argv)
 
 	if (!ifindex)
 		return tool_err("no interface '%s'", argv[1]), 1;
-	int r = query_tcx(ifindex, BPF_TCX_INGRESS, "ingress");
+	int r = query_tcx(ifindex, NF_BPF_TCX_INGRESS, "ingress");
 
 	if (!r)
-		r = query_tcx(ifindex, BPF_TCX_EGRESS, "egress");
+		r = query_tcx(ifindex, NF_BPF_TCX_EGRESS, "egress");
 	if (r < 0)
 		return tool_err("tcx query: %s", strerror(-r)), 3;
 	return 0;

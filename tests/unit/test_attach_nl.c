@@ -3,6 +3,7 @@
  * malformed input is refused, and the socket exchange, dump loop and the
  * TC attach/detach sequence run against a fake nf_sys kernel. */
 #include "t.h"
+#include "fake_sys.h"
 #include "iface.h"
 #include "kern/load.h"
 #include "log.h"
@@ -772,7 +773,7 @@ static void fk_reset(void)
 	static struct nf_sys fake;
 
 	memset(&fk, 0, sizeof(fk));
-	fake = nf_sys_real;
+	t_fake_sys(&fake);
 	fake.socket = fk_socket;
 	fake.bind = fk_bind;
 	fake.setsockopt = fk_setsockopt;
@@ -780,8 +781,7 @@ static void fk_reset(void)
 	fake.sendmsg = fk_sendmsg;
 	fake.recvmsg = fk_recvmsg;
 	fake.bpf = fk_bpf;
-	nf_sys = &fake;
-	nf_features_reset();
+	t_use_sys(&fake);
 }
 
 static int count_cb(const struct nlmsghdr *h, void *arg)
@@ -959,7 +959,7 @@ static void test_fake_tc(void)
 		CHECK_EQ(fk.sent[1], RTM_NEWTFILTER);
 		nf_tc_detach(&l);
 	}
-	nf_sys = &nf_sys_real;
+	t_real_sys();
 	nf_features_reset();
 }
 

@@ -2,6 +2,7 @@
  * frozen after its write, verifier log retry and error text, EPERM hint,
  * every fd closed on every error path. */
 #include "t.h"
+#include "fake_sys.h"
 #include "kern/load.h"
 #include "kern/load_int.h"
 #include "log.h"
@@ -141,13 +142,13 @@ static struct nf_sys fake;
 
 static void reset(void)
 {
-	fake = nf_sys_real;
+	t_fake_sys(&fake);
 	fake.bpf = fake_bpf;
 	fake.close = fake_close;
 	fake.open = fake_open;
 	fake.read = fake_read;
 	fake.setrlimit = fake_setrlimit;
-	nf_sys = &fake;
+	t_use_sys(&fake);
 	memset(open_fds, 0, sizeof(open_fds));
 	fail_prog = fail_map_errno = reject_names = 0;
 	need_log = 0;
@@ -200,8 +201,7 @@ static void test_maps(void)
 		struct nf_obj o;
 		struct nf_bpf b;
 		make_obj(&o);
-		struct nf_load_opts opts = { .resize_map = "a_very_long_map_name", .resize_entries = 99 };
-		int err = nf_load(&b, &o, &opts);
+		int err = nf_load(&b, &o, NULL);
 		REQUIRE(err == 0);
 		REQUIRE(nmaps_created == 4);
 		CHECK_STR(maps[0].map_name, ".rodata");
@@ -213,16 +213,19 @@ static void test_maps(void)
 		CHECK_EQ(maps[2].max_entries, 4);    /* possible CPUs "0-3" */
 		CHECK_STR(maps[2].map_name, "perf_out");
 		CHECK_STR(maps[3].map_name, "a_very_long_map");
-		CHECK_EQ(maps[3].max_entries, 99);
+		CHECK_EQ(maps[3].max_entries, 16);
 		CHECK_EQ(maps[3].map_flags & BPF_F_MMAPABLE, 0);
 		CHECK_STR(prog_name_seen, "my_prog");
 		CHECK_EQ(insns_seen[0].imm, 112); /* probed: kept */
 		CHECK_EQ(vmlinux_opens, 0);       /* no CO-RE relocations: not needed */
 		CHECK(nf_bpf_prog_fd(&b, "my-prog") >= FD0);
 		CHECK_EQ(nf_bpf_map_fd(&b, "nope"), -ENOENT);
-		CHECK(o.maps == NULL); /* moved into b */
+		CHECK(b.obj == &o && o.nmaps == 4); /* the spec stays the caller's */
 		nf_unload(&b);
 		CHECK_EQ(fds_open(), 0);
+		CHECK(!nf_bpf_loaded(&b));
+		nf_unload(&b); /* twice is harmless */
+		nf_obj_free(&o);
 	}
 	T_CASE("load: EPERM from map creation names the memlock limit") {
 		reset();
@@ -271,6 +274,28 @@ static void test_progs(void)
 		CHECK_STR(prog_name_seen, "");
 		nf_unload(&b);
 		CHECK_EQ(fds_open(), 0);
+		nf_obj_free(&o);
+	}
+	T_CASE("load: only the programs the run names are loaded") {
+		reset();
+		struct nf_obj o;
+		struct nf_bpf b;
+		make_obj(&o);
+		const char *const none[] = { "another-prog", NULL };
+		struct nf_load_opts opts = { .progs = none };
+		REQUIRE(nf_load(&b, &o, &opts) == 0);
+		CHECK_EQ(prog_loads, 0);
+		CHECK_EQ(nf_bpf_prog_fd(&b, "my-prog"), -1);
+		CHECK_EQ(nmaps_created, 4);
+		nf_unload(&b);
+		const char *const mine[] = { "my-prog", NULL };
+		opts.progs = mine;
+		REQUIRE(nf_load(&b, &o, &opts) == 0);
+		CHECK_EQ(prog_loads, 1);
+		CHECK(nf_bpf_prog_fd(&b, "my-prog") >= FD0);
+		nf_unload(&b);
+		CHECK_EQ(fds_open(), 0);
+		nf_obj_free(&o);
 	}
 	T_CASE("load: EPERM from program load names the memlock limit") {
 		reset();
@@ -307,7 +332,6 @@ int main(void)
 {
 	test_maps();
 	test_progs();
-	nf_sys = &nf_sys_real;
-	nf_features_reset();
+	t_real_sys();
 	return t_summary();
 }

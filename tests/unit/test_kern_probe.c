@@ -2,6 +2,7 @@
  * each BTF probe blob must use exactly the kind it is named after, link
  * probes read the right errno, and every probe closes its fds. */
 #include "t.h"
+#include "fake_sys.h"
 #include "kern/load.h"
 #include "kern/sys.h"
 #include <errno.h>
@@ -86,10 +87,10 @@ static int fake_close(int fd)
 static const struct nf_features *probe_as(uint32_t lacks, int ringbuf, int tcx_err, int perf_err)
 {
 	static struct nf_sys fake;
-	fake = nf_sys_real;
+	t_fake_sys(&fake);
 	fake.bpf = fake_bpf;
 	fake.close = fake_close;
-	nf_sys = &fake;
+	t_use_sys(&fake);
 	open_fds = 0;
 	kernel_lacks = lacks;
 	has_ringbuf = ringbuf;
@@ -155,7 +156,7 @@ int main(void)
 		CHECK_EQ(nf_features()->ringbuf, 0);
 		(void)f;
 	}
-	nf_sys = &nf_sys_real;
+	t_real_sys();
 	nf_features_reset();
 	return t_summary();
 }

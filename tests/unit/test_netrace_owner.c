@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "t.h"
+#include "fake_sys.h"
 #include "netrace/nr_owner.h"
 #include "kern/sys.h"
 
@@ -64,9 +65,11 @@ int main(void)
 	T_CASE("kept only while a live nflux owns it") {
 		snprintf(comm_dir, sizeof(comm_dir), "/tmp/nr_owner.XXXXXX");
 		REQUIRE(mkdtemp(comm_dir) != NULL);
-		fake = nf_sys_real;
-		fake.open = fake_open;
-		nf_sys = &fake;
+		t_fake_sys(&fake);
+		fake.open = fake_open; /* real files under comm_dir, read for real */
+		fake.read = nf_sys_real.read;
+		fake.close = nf_sys_real.close;
+		t_use_sys(&fake);
 		put_comm(4242, "nflux\n");
 		put_comm(4243, "sshd\n");
 		put_comm((long)getpid(), "nflux\n");
@@ -76,7 +79,7 @@ int main(void)
 		CHECK_EQ(nr_filter_owner_alive("nflux_netrace_in"), 0);       /* no pid */
 		snprintf(name, sizeof(name), "nflux_netrace_eg.%ld", (long)getpid());
 		CHECK_EQ(nr_filter_owner_alive(name), 0);  /* our own pid: left by a dead run */
-		nf_sys = &nf_sys_real;
+		t_real_sys();
 		char cmd[160];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", comm_dir);
 		CHECK_EQ(system(cmd), 0);

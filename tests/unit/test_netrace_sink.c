@@ -2,6 +2,7 @@
  * the output buffer, interface names from the table (ifN when unknown),
  * -c COUNT honoured exactly, short records skipped and counted. */
 #include "t.h"
+#include "fake_sys.h"
 #include "netrace.h"
 #include "netrace/nr_sink.h"
 #include "kern/sys.h"
@@ -40,9 +41,10 @@ static struct nr_event udp_event(uint32_t ifindex, uint16_t sport)
 
 int main(void)
 {
-	struct nf_sys fake = nf_sys_real;
+	struct nf_sys fake;
+	t_fake_sys(&fake);
 	fake.write = fake_write;
-	nf_sys = &fake;
+	t_use_sys(&fake);
 	static const struct nr_iface_ent ifs[2] = { { 4, "veth0", 0 }, { 7, "wg0", 1 } };
 	struct nr_sink s;
 
@@ -75,6 +77,6 @@ int main(void)
 		CHECK_EQ(count_lines(out), 10);
 		CHECK(strstr(out, " veth0 ingress ipv4 udp 10.0.0.1.2009 > 10.0.0.2.53 len 28 ttl 64\n") != NULL);
 	}
-	nf_sys = &nf_sys_real;
+	t_real_sys();
 	return t_summary();
 }

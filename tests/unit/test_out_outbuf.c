@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <time.h>
 #include "t.h"
+#include "fake_sys.h"
 #include "out/clock.h"
 #include "out/outbuf.h"
 #include "kern/sys.h"
@@ -40,9 +41,10 @@ static void reset(void)
 
 int main(void)
 {
-	struct nf_sys fake = nf_sys_real;
+	struct nf_sys fake;
+	t_fake_sys(&fake);
 	fake.write = fake_write;
-	nf_sys = &fake;
+	t_use_sys(&fake);
 	struct outbuf o;
 
 	T_CASE("small records are batched until flush_at") {
@@ -127,7 +129,7 @@ int main(void)
 		CHECK_EQ(writes, 1);
 		outbuf_close(&o);
 	}
-	nf_sys = &nf_sys_real;
+	t_real_sys();
 
 	T_CASE("monotonic to realtime") {
 		struct nr_clock c = { .offset_ns = 1795838706000000000LL - 5000000000LL };

@@ -2,6 +2,7 @@
  * ends, 32-bit alignment, options, EPB contents) and the sink's output for
  * synthetic records, including the VLAN tag put back on ingress. */
 #include "t.h"
+#include "fake_sys.h"
 #include "netrace.h"
 #include "netrace/nr_sink.h"
 #include "out/pcapng.h"
@@ -142,9 +143,10 @@ int main(void)
 
 	T_CASE("sink writes SHB, IDBs and one EPB per record") {
 		struct nr_iface_ent ifs[2] = { { 5, "veth0", 0 }, { 9, "tun0", 1 } };
-		struct nf_sys fake = nf_sys_real;
+		struct nf_sys fake;
+		t_fake_sys(&fake);
 		fake.write = fake_write;
-		nf_sys = &fake;
+		t_use_sys(&fake);
 		captured_len = 0;
 		struct nr_sink s;
 		REQUIRE(nr_sink_open(&s, NR_OUT_PCAPNG, 1, ifs, 2, 128, 2) == 0);
@@ -171,7 +173,7 @@ int main(void)
 		CHECK_EQ(s.written, 2);
 		CHECK_EQ(s.malformed, 1);
 		CHECK_EQ(nr_sink_close(&s), 0);
-		nf_sys = &nf_sys_real;
+		t_real_sys();
 
 		const uint8_t *p = captured, *end = captured + captured_len;
 		uint32_t types[8];

@@ -3,16 +3,13 @@
  * independent reading of the same ELF file (elf_walk.h) and the sources. */
 #include <errno.h>
 #include <linux/bpf.h>
+#include "bpf_compat.h"
 #include "parse/btf.h"
 #include "elf_walk.h"
 #include "log.h"
 #include "parse/obj.h"
 #include "t.h"
 
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46
-#define BPF_TCX_EGRESS 47
-#endif
 
 struct fixture {
 	void *elf;
@@ -344,8 +341,8 @@ static void test_maps(void)
 	}
 	T_CASE("obj maps: program types and attach points from section names") {
 		struct { const char *name, *attach; uint32_t type, at; int ret; } w[] = {
-			{ "prog_tcx_in", "", BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_INGRESS, 0 },
-			{ "prog_tcx_eg", "", BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_EGRESS, 0 },
+			{ "prog_tcx_in", "", BPF_PROG_TYPE_SCHED_CLS, NF_BPF_TCX_INGRESS, 0 },
+			{ "prog_tcx_eg", "", BPF_PROG_TYPE_SCHED_CLS, NF_BPF_TCX_EGRESS, 0 },
 			{ "prog_uprobe", "SSL_write", BPF_PROG_TYPE_KPROBE, 0, 0 },
 			{ "prog_uretprobe", "SSL_read", BPF_PROG_TYPE_KPROBE, 0, 1 },
 			{ "prog_tp", "sched/sched_process_exec", BPF_PROG_TYPE_TRACEPOINT, 0, 0 },

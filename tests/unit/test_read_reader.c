@@ -1,6 +1,7 @@
 /* Ring and perf buffer readers over fake memory through a fake nf_sys;
  * also the possible-CPU list parser and the kernel name sanitiser. */
 #include "t.h"
+#include "fake_sys.h"
 #include "read/reader_int.h"
 #include "kern/load.h"
 #include "kern/kern_util.h"
@@ -110,7 +111,7 @@ static struct nf_sys fake;
 
 static void use_fake(void)
 {
-	fake = nf_sys_real;
+	t_fake_sys(&fake);
 	fake.bpf = fake_bpf;
 	fake.perf_event_open = fake_perf_open;
 	fake.mmap = fake_mmap;
@@ -122,7 +123,7 @@ static void use_fake(void)
 	fake.close = fake_close;
 	fake.open = fake_open;
 	fake.read = fake_read;
-	nf_sys = &fake;
+	t_use_sys(&fake);
 	updates = enables = epoll_adds = munmaps = closes = 0;
 }
 
@@ -424,7 +425,7 @@ int main(void)
 	test_ring();
 	test_perf();
 	test_parsers();
-	nf_sys = &nf_sys_real;
+	t_real_sys();
 	free(ring_cons);
 	free(ring_prod);
 	for (int i = 0; i < NCPU; i++)

@@ -1,0 +1,131 @@
+/* Files the loader reads (through nf_sys): the kernel's own text files,
+ * the possible CPUs, the page size, and host binaries mapped whole. */
+#include "kern_util.h"
+#include "sys.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+size_t nf_page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+	return p > 0 ? (size_t)p : 4096;
+}
+
+static int parse_num(const char **s, long *out)
+{
+	char *end;
+	if (**s < '0' || **s > '9')
+		return -EINVAL;
+	*out = strtol(*s, &end, 10);
+	*s = end;
+	return *out > 65535 ? -EINVAL : 0;
+}
+
+int nf_parse_cpu_list(const char *s)
+{
+	long max = -1;
+	while (*s && *s != '\n') {
+		long lo, hi;
+		if (parse_num(&s, &lo) < 0)
+			return -EINVAL;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			if (parse_num(&s, &hi) < 0 || hi < lo)
+				return -EINVAL;
+		}
+		if (hi > max)
+			max = hi;
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			return -EINVAL;
+	}
+	return max < 0 ? -EINVAL : (int)max + 1;
+}
+
+void *nf_sys_read_file(const char *path, size_t *len, int *err)
+{
+	int fd = nf_sys->open(path, O_RDONLY, 0);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	*err = buf ? 0 : -ENOMEM;
+	while (buf) {
+		if (n == cap) {
+			char *nb = realloc(buf, cap * 2 + 1);
+			if (!nb) {
+				*err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = nf_sys->read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*err = r < 0 ? -errno : 0;
+			break;
+		}
+		n += (size_t)r;
+	}
+	nf_sys->close(fd);
+	if (*err) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0; /* text files can be used as strings */
+	*len = n;
+	return buf;
+}
+
+int nf_possible_cpus(void)
+{
+	size_t len;
+	int err;
+	char *s = nf_sys_read_file("/sys/devices/system/cpu/possible", &len, &err);
+	if (!s)
+		return err;
+	int n = nf_parse_cpu_list(s);
+	free(s);
+	return n;
+}
+
+void *nf_sys_map_file(const char *path, size_t *len, int *err)
+{
+	int fd = nf_sys->open(path, O_RDONLY, 0);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	struct stat st;
+	void *p = NULL;
+	if (nf_sys->fstat(fd, &st) < 0)
+		*err = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size <= 0)
+		*err = -EINVAL;
+	else if ((p = nf_sys->mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+		 MAP_FAILED)
+		*err = -errno;
+	else
+		*err = 0;
+	nf_sys->close(fd);
+	if (*err)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return p;
+}
+
+void nf_sys_unmap_file(void *p, size_t len)
+{
+	if (p)
+		nf_sys->munmap(p, len);
+}
