@@ -163,6 +163,39 @@ int nf_map_info(int map_fd, struct bpf_map_info *info)
 	return obj_info(map_fd, info, sizeof(*info));
 }
 
+int nf_prog_get_next_id(uint32_t start, uint32_t *next)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.start_id = start;
+	int r = (int)nf_bpf(BPF_PROG_GET_NEXT_ID, &a, sizeof(a));
+	if (r >= 0)
+		*next = a.next_id;
+	return r;
+}
+
+int nf_prog_get_fd_by_id(uint32_t id)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.prog_id = id;
+	return (int)nf_bpf(BPF_PROG_GET_FD_BY_ID, &a, sizeof(a));
+}
+
+int nf_prog_query(int target, uint32_t attach_type, uint32_t *ids, uint32_t *cnt)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)target; /* union with target_ifindex */
+	a.query.attach_type = attach_type;
+	a.query.prog_ids = nf_ptr(ids);
+	a.query.prog_cnt = *cnt;
+	int r = (int)nf_bpf(BPF_PROG_QUERY, &a, sizeof(a));
+	if (r >= 0)
+		*cnt = a.query.prog_cnt;
+	return r;
+}
+
 int nf_btf_load(const void *data, size_t len, char *log, uint32_t log_size)
 {
 	union bpf_attr a;

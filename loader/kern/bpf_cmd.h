@@ -40,6 +40,12 @@ int nf_prog_load(uint32_t type, const struct bpf_insn *insns, uint32_t insn_cnt,
 int nf_prog_test_run(int prog_fd, const void *data, uint32_t len, uint32_t *retval);
 int nf_prog_info(int prog_fd, struct bpf_prog_info *info);
 int nf_map_info(int map_fd, struct bpf_map_info *info);
+/* Walking the kernel's programs (tests and nftool prove nothing is left). */
+int nf_prog_get_next_id(uint32_t start, uint32_t *next);
+int nf_prog_get_fd_by_id(uint32_t id);
+/* The programs attached at target (an ifindex for tcx): up to *cnt ids,
+ * *cnt set to how many there are. */
+int nf_prog_query(int target, uint32_t attach_type, uint32_t *ids, uint32_t *cnt);
 
 /* log may be NULL; with it, the kernel's complaint (level 1). */
 int nf_btf_load(const void *data, size_t len, char *log, uint32_t log_size);

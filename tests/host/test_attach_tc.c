@@ -57,44 +57,26 @@ static int load_prog(int32_t ret, const char *name)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = ret },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	union bpf_attr a;
+	struct nf_prog_load_opts o = { .name = name };
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
-	a.insns = (uint64_t)(uintptr_t)insns;
-	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
-	snprintf(a.prog_name, sizeof(a.prog_name), "%s", name);
-	return (int)nf_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	return nf_prog_load(BPF_PROG_TYPE_SCHED_CLS, insns, 2, &o);
 }
 
 static uint32_t prog_id(int fd)
 {
 	struct bpf_prog_info info;
-	union bpf_attr a;
 
-	memset(&info, 0, sizeof(info));
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = (uint32_t)fd;
-	a.info.info_len = sizeof(info);
-	a.info.info = (uint64_t)(uintptr_t)&info;
-	return nf_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) < 0 ? 0 : info.id;
+	return nf_prog_info(fd, &info) < 0 ? 0 : info.id;
 }
 
 /* 1 if prog id is attached at the tcx hook of ifindex (BPF_PROG_QUERY). */
 static int tcx_has(int ifindex, uint32_t attach_type, uint32_t id)
 {
-	uint32_t ids[16];
-	union bpf_attr a;
+	uint32_t ids[16], cnt = 16;
 
-	memset(&a, 0, sizeof(a));
-	a.query.target_fd = (uint32_t)ifindex;   /* target_ifindex in newer UAPI */
-	a.query.attach_type = attach_type;
-	a.query.prog_ids = (uint64_t)(uintptr_t)ids;
-	a.query.prog_cnt = 16;
-	if (nf_bpf(BPF_PROG_QUERY, &a, sizeof(a)) < 0)
+	if (nf_prog_query(ifindex, attach_type, ids, &cnt) < 0)
 		return 0;
-	for (uint32_t i = 0; i < a.query.prog_cnt && i < 16; i++)
+	for (uint32_t i = 0; i < cnt && i < 16; i++)
 		if (ids[i] == id)
 			return 1;
 	return 0;

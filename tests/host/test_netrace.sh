@@ -233,12 +233,17 @@ case_basic() {
 	else
 		nf_check basic/attach_path "$NF_MODE path not taken: $(nf_attached_where)" attach_path_ok
 	fi
+	# vA is an Ethernet device: only the two L2 programs are loaded.
+	nf_expect basic/loads_only_what_runs "$(loaded_nr_progs)" "nr_egress nr_ingress" "programs loaded"
 	basic_traffic
 	stop_ok basic
 	basic_checks
 	stats_checks basic
 	nf_expect basic/stats_suppressed "$(nf_stat suppress)" 0 "suppressed (full log)"
 }
+
+# The netrace programs loaded now, by name, sorted, on one line.
+loaded_nr_progs() { in1 "$NFTOOL" progs | awk '$3 ~ /^nr_/ { print $3 }' | sort | tr '\n' ' ' | sed 's/ $//'; }
 
 # tcx mode: tcx programs and no filter; netlink: "nflux*" filters, no tcx.
 nf_attached_where() { echo "tcx=$(in1 "$NFTOOL" tcx vA 2>/dev/null | wc -l) filters=$(in1 "$NFTOOL" filters vA | wc -l)"; }
