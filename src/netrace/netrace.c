@@ -13,6 +13,7 @@
 #include "nr_sink.h"
 #include "read/reader.h"
 #include "kern/sys.h"
+#include "out/capture_file.h"
 
 #define POLL_MS 50
 /* perf buffer: wake at a quarter of a CPU's buffer; the poll timeout reads the rest */
@@ -34,6 +35,7 @@ static void install_signals(void)
 	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns -EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal: detach as for INT */
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -131,11 +133,13 @@ static void build_config(const struct nr_opts *o, struct nr_config *cfg)
 
 static int open_output(const struct nr_opts *o)
 {
-	if (!o->wfile || !strcmp(o->wfile, "-"))
+	if (!o->wfile)
 		return 1;
-	int fd = nf_sys->open(o->wfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		nf_err("cannot open %s: %s", o->wfile, strerror(errno));
+	int fd = nf_capture_open(o->wfile);
+	if (fd == -ELOOP)
+		nf_err("cannot open %s: it is a symbolic link (refused for captures)", o->wfile);
+	else if (fd < 0)
+		nf_err("cannot open %s: %s", o->wfile, strerror(-fd));
 	return fd;
 }
 

@@ -541,6 +541,7 @@ case_pcapng() {
 	nf_expect pcapng/no_text_output "$(wc -c <"$NF_OUT" | tr -d ' ')" 0 "stdout bytes"
 	_magic=$(od -An -tx1 -N4 "$_cap" 2>/dev/null | tr -d ' \n')
 	nf_expect pcapng/magic "$_magic" 0a0d0d0a "first block type"
+	nf_expect pcapng/file_mode "$(stat -c %a "$_cap")" 600 "mode of the capture file"
 	if ! command -v tshark >/dev/null 2>&1; then
 		nf_skip pcapng/tshark "tshark is not installed here"
 		return
@@ -611,6 +612,12 @@ case_cleanup() {
 	if [ "$NF_MODE" = netlink ]; then
 		want_clsact cleanup_sigint/clsact_removed 0
 	fi
+	# A closed terminal (SIGHUP) detaches as SIGINT does.
+	start_attached cleanup_sighup 2 || return
+	_ids=$(nf_attached | awk '{ print $2 }')
+	nf_stop HUP
+	nf_expect cleanup_sighup/exit_status "$NF_STOP_OK:$NF_RC" 1:0 "stopped in time:exit status"
+	nothing_left cleanup_sighup $_ids
 	start_attached cleanup_sigkill 2 || return
 	_ids=$(nf_attached | awk '{ print $2 }')
 	nf_expect cleanup_sigkill/programs_while_running "$(echo $_ids | wc -w | tr -d ' ')" 2 "attached program ids"
