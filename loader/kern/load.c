@@ -1,5 +1,6 @@
 /* nf_load: BTF, maps, programs, in that order; nf_unload undoes it. */
 #include "load_int.h"
+#include "caps.h"
 #include "kern_util.h"
 #include "log.h"
 #include "sys.h"
@@ -9,7 +10,13 @@
 
 const char *nf_memlock_hint(int err)
 {
-	return err == -EPERM ? " (the RLIMIT_MEMLOCK limit may be too low)" : "";
+	if (err != -EPERM)
+		return "";
+	/* A missing capability first: memlock matters only to a process that
+	 * may use bpf() at all (and only before 5.11). */
+	if (!nf_caps_allow(NF_CAP(NF_CAP_BPF)))
+		return " (needs root, or CAP_BPF)";
+	return " (the RLIMIT_MEMLOCK limit may be too low)";
 }
 
 /* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; newer ones to

@@ -12,7 +12,9 @@ int nf_load_progs(struct nf_bpf *b, const struct nf_load_opts *opts,
 		  const struct nf_features *f);
 /* Rewrite bpf_probe_read_{user,kernel}[_str] calls to the old helpers. */
 void nf_rewrite_probe_read(struct bpf_insn *insns, uint32_t cnt);
-/* " (the RLIMIT_MEMLOCK limit may be too low)" after EPERM, else "". */
+/* After EPERM: " (needs root, or CAP_BPF)" when the capability is
+ * missing, else " (the RLIMIT_MEMLOCK limit may be too low)"; "" for any
+ * other error. */
 const char *nf_memlock_hint(int err);
 
 #endif

@@ -13,6 +13,7 @@
 #include "nr_sink.h"
 #include "read/reader.h"
 #include "kern/sys.h"
+#include "kern/caps.h"
 #include "out/capture_file.h"
 
 #define POLL_MS 50
@@ -216,6 +217,10 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	struct nf_reader *rd = NULL;
 	int status = 1;
 	build_config(o, &cfg);
+	if (!nf_caps_allow(NF_CAP(NF_CAP_BPF) | NF_CAP(NF_CAP_NET_ADMIN))) {
+		nf_err("netrace needs root, or CAP_BPF and CAP_NET_ADMIN");
+		return 1;
+	}
 	int fd = open_output(o);
 	if (fd < 0)
 		return 1;

@@ -380,6 +380,30 @@ case_errors() {
 	bad_args errors/both_directions_disabled disable -i vA --disable-ingress --disable-egress
 	bad_args errors/all_protocols_disabled disable -i vA --disable-tcp --disable-udp --disable-icmp
 	bad_args errors/unknown_interface nosuch0 -i nosuch0
+	unprivileged_run
+}
+
+# As nobody with no capabilities: one line naming what is missing (not the
+# memlock limit), exit 1. The binary is copied where nobody may run it.
+unprivileged_run() {
+	if ! command -v setpriv >/dev/null 2>&1; then
+		nf_skip errors/unprivileged "setpriv (util-linux) is not installed"
+		return
+	fi
+	_np=$(mktemp -d)
+	chmod 755 "$_np"
+	cp "$NFLUX" "$_np/nflux"
+	in1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$_np/nflux" netrace -i vA >"$NF_TMP/np.out" 2>"$NF_TMP/np.err"
+	_rc=$?
+	rm -rf "$_np"
+	if [ "$_rc" = 1 ] && [ "$(grep -c . "$NF_TMP/np.err")" = 1 ] &&
+		grep -q "needs root, or CAP_BPF and CAP_NET_ADMIN" "$NF_TMP/np.err" &&
+		! grep -qi memlock "$NF_TMP/np.err"; then
+		nf_pass errors/unprivileged
+	else
+		nf_fail errors/unprivileged "status $_rc: $(head -c 300 "$NF_TMP/np.err")"
+	fi
 }
 
 # ---- each --disable-* flag -----------------------------------------------

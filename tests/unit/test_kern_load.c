@@ -7,6 +7,7 @@
 #include "kern/load_int.h"
 #include "log.h"
 #include "kern/sys.h"
+#include "kern/caps.h"
 #include <errno.h>
 #include <stdint.h>
 
@@ -115,17 +116,28 @@ static int fake_close(int fd)
 }
 
 static int vmlinux_opens;
+static const char *status_text;      /* /proc/self/status, when set */
+static int status_fd = -1, status_read;
 static int fake_open(const char *path, int flags, int mode)
 {
 	(void)flags, (void)mode;
 	vmlinux_opens += strcmp(path, "/sys/kernel/btf/vmlinux") == 0;
+	if (status_text && !strcmp(path, "/proc/self/status")) {
+		status_read = 0;
+		return status_fd = (int)new_fd();
+	}
 	return strcmp(path, "/sys/devices/system/cpu/possible") ? (int)fail(ENOENT) : (int)new_fd();
 }
 
 static int cpu_read_done;
 static ssize_t fake_read(int fd, void *buf, size_t len)
 {
-	(void)fd;
+	if (fd == status_fd) {
+		size_t n = status_read++ ? 0 : strlen(status_text);
+		n = n < len ? n : len;
+		memcpy(buf, status_text, n);
+		return (ssize_t)n;
+	}
 	if (cpu_read_done++ % 2)
 		return 0;
 	memcpy(buf, "0-3\n", len < 4 ? len : 4);
@@ -296,6 +308,31 @@ static void test_progs(void)
 		nf_unload(&b);
 		CHECK_EQ(fds_open(), 0);
 		nf_obj_free(&o);
+	}
+	T_CASE("load: EPERM without CAP_BPF names the capability, not memlock") {
+		reset();
+		struct nf_obj o;
+		struct nf_bpf b;
+		make_obj(&o);
+		fail_map_errno = EPERM;
+		status_text = "Name:\tnflux\nCapInh:\t0000000000000000\nCapEff:\t0000000000001000\n";
+		CHECK_EQ(nf_load(&b, &o, NULL), -EPERM);
+		CHECK_STR(nf_lasterr(), "map .rodata: Operation not permitted (needs root, or CAP_BPF)");
+		status_text = "CapEff:\t000001ffffffffff\n"; /* root: the memlock limit, then */
+		CHECK_EQ(nf_load(&b, &o, NULL), -EPERM);
+		CHECK(strstr(nf_lasterr(), "RLIMIT_MEMLOCK") != NULL);
+		status_text = NULL;
+		status_fd = -1;
+		CHECK_EQ(fds_open(), 0);
+		nf_obj_free(&o);
+	}
+	T_CASE("caps: CapEff parsed from the status text") {
+		uint64_t eff = 0;
+		CHECK_EQ(nf_parse_cap_eff("Name:\tx\nCapPrm:\t1\nCapEff:\t000000c000000000\nCapBnd:\t0\n", &eff), 0);
+		CHECK_EQ(eff, NF_CAP(NF_CAP_BPF) | NF_CAP(NF_CAP_PERFMON));
+		CHECK_EQ(nf_parse_cap_eff("Name:\tx\n", &eff), -EINVAL);
+		CHECK_EQ(nf_parse_cap_eff("CapEff:\tzz\n", &eff), -EINVAL);
+		CHECK_EQ(nf_parse_cap_eff("CapEff:\t12x\n", &eff), -EINVAL);
 	}
 	T_CASE("load: EPERM from program load names the memlock limit") {
 		reset();
