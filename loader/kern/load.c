@@ -99,6 +99,10 @@ int nf_load(struct nf_bpf *b, const struct nf_obj *obj, const struct nf_load_opt
 	b->obj = obj;
 	nf_raise_memlock();
 	const struct nf_features *f = nf_features();
+	if (f->denied) {
+		nf_seterr("feature probes: %s%s", strerror(-f->denied), nf_memlock_hint(f->denied));
+		return f->denied;
+	}
 	b->map_fds = fd_array(obj->nmaps);
 	b->prog_fds = fd_array(obj->nprogs);
 	if (!b->map_fds || !b->prog_fds) {

@@ -26,9 +26,15 @@ static int load_simple(uint32_t type, const struct bpf_insn *insns, uint32_t cnt
 	return nf_prog_load(type, insns, cnt, NULL);
 }
 
+/* The first EPERM/EACCES a probe met: not "unsupported" but a process
+ * that may not use bpf() at all (reported by nf_load, never a fallback). */
+static int denied;
+
 /* 1 if the fd is valid (and close it), else 0. */
 static int ok_close(int fd)
 {
+	if ((fd == -EPERM || fd == -EACCES) && !denied)
+		denied = fd;
 	nf_close(fd);
 	return fd >= 0;
 }
@@ -169,6 +175,7 @@ const struct nf_features *nf_features(void)
 	struct nf_features *f = &cached;
 	memset(f, 0, sizeof(*f));
 	nf_raise_memlock();
+	denied = 0;
 	f->ringbuf = ok_close(create_map(BPF_MAP_TYPE_RINGBUF, 0, 0, (uint32_t)nf_page_size(), 0));
 	f->mmapable = ok_close(create_map(BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_MMAPABLE));
 	f->global_data = probe_global_data();
@@ -178,6 +185,7 @@ const struct nf_features *nf_features(void)
 	probe_btf(f);
 	f->func_info = f->btf_func && probe_func_info();
 	f->prog_name = probe_prog_name();
+	f->denied = denied;
 	probed = 1;
 	nf_debug("features: ringbuf=%d tcx=%d perf_link=%d global_data=%d mmapable=%d "
 		 "probe_read_user=%d func_info=%d prog_name=%d",

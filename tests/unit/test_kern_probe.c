@@ -5,6 +5,7 @@
 #include "fake_sys.h"
 #include "kern/load.h"
 #include "kern/sys.h"
+#include "log.h"
 #include <errno.h>
 #include <stdint.h>
 
@@ -56,9 +57,13 @@ static uint32_t blob_uses(const uint8_t *blob)
 	return uses;
 }
 
+static int deny_errno;               /* every command fails so, when set */
+
 static long fake_bpf(int cmd, union bpf_attr *a, unsigned int size)
 {
 	(void)size;
+	if (deny_errno)
+		return fail(deny_errno);
 	switch (cmd) {
 	case BPF_BTF_LOAD:
 		if (blob_uses((const void *)(uintptr_t)a->btf) & kernel_lacks)
@@ -115,6 +120,20 @@ int main(void)
 		CHECK_EQ(f->ringbuf, 0);
 		CHECK_EQ(f->tcx, 0);
 		CHECK_EQ(f->perf_link, 0);
+		CHECK_EQ(f->denied, 0);
+		CHECK_EQ(open_fds, 0);
+	}
+	T_CASE("probes: EPERM is a refusal, not a missing feature: nf_load reports it") {
+		deny_errno = EPERM;
+		const struct nf_features *f = probe_as(0, 1, ENODEV, EBADF);
+		CHECK_EQ(f->denied, -EPERM);
+		struct nf_obj o;
+		struct nf_bpf b;
+		memset(&o, 0, sizeof(o));
+		CHECK_EQ(nf_load(&b, &o, NULL), -EPERM);
+		CHECK(strstr(nf_lasterr(), "feature probes: Operation not permitted") == nf_lasterr());
+		deny_errno = 0;
+		CHECK_EQ(probe_as(0, 1, ENODEV, EBADF)->denied, 0);
 		CHECK_EQ(open_fds, 0);
 	}
 	T_CASE("probes: each BTF probe blob uses only its own kind") {
