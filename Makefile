@@ -48,9 +48,13 @@ $(UAPI)/.stamp:
 	@ln -sfn /usr/include/$(ARCH_TRIPLE)/asm $(UAPI)/asm
 	@touch $@
 
+# DWARF is dropped (BTF and BTF.ext stay): the objects are embedded, and
+# the loader reads none of it.
+LLVM_STRIP  ?= llvm-strip
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
 
 # Every bpf/*.bpf.o is embedded; build/embed.S is generated from the list.
 $(B)/embed.S: $(BPF_OBJ) tools/gen-embed.sh

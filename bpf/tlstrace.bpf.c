@@ -1,0 +1,349 @@
+/* tlstrace: TLS plaintext at the library's API. An entry uprobe per
+ * function keeps the call's arguments by thread; the one return probe
+ * copies the bytes the call transferred, in chunks, to the ring buffer.
+ * pt_regs only (no CO-RE, no kernel BTF). Configuration is the .rodata
+ * constant tt_cfg, set before load. */
+#include "nf_bpf.h"
+#include "tlstrace.h"
+
+/* struct pt_regs as the uprobe sees it: arguments and return value in the
+ * registers of the C calling convention. */
+#if defined(__TARGET_ARCH_x86)
+struct tt_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	__u64 ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+#define TT_ARG1(r) ((r)->di)
+#define TT_ARG2(r) ((r)->si)
+#define TT_ARG3(r) ((r)->dx)
+#define TT_ARG4(r) ((r)->cx)
+#define TT_RET(r) ((r)->ax)
+/* Syscalls that move a socket's bytes: their first argument is the fd. */
+#define TT_IS_IO_SYSCALL(n) ((n) == 0 || (n) == 1 || (n) == 19 || (n) == 20 || \
+			     ((n) >= 44 && (n) <= 47) || (n) == 295 || (n) == 296)
+#define TT_SYS_MMAP 9
+#define TT_SYS_MPROTECT 10
+#elif defined(__TARGET_ARCH_arm64)
+struct tt_regs {
+	__u64 regs[31];
+	__u64 sp, pc, pstate;
+};
+#define TT_ARG1(r) ((r)->regs[0])
+#define TT_ARG2(r) ((r)->regs[1])
+#define TT_ARG3(r) ((r)->regs[2])
+#define TT_ARG4(r) ((r)->regs[3])
+#define TT_RET(r) ((r)->regs[0])
+#define TT_IS_IO_SYSCALL(n) (((n) >= 63 && (n) <= 66) || (n) == 69 || (n) == 70 || \
+			     (n) == 206 || (n) == 207 || (n) == 211 || (n) == 212)
+#define TT_SYS_MMAP 222
+#define TT_SYS_MPROTECT 226
+#else
+#error "tlstrace: define __TARGET_ARCH_x86 or __TARGET_ARCH_arm64"
+#endif
+
+#define TT_PROT_EXEC 4
+/* A process mapping code is reported at most this often. */
+#define TT_MAPS_EVERY_NS 100000000ULL
+
+volatile const struct tt_config tt_cfg = {
+	.max_bytes = TT_DEFAULT_MAX_BYTES,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); /* userspace may resize */
+} tt_ring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 1); /* userspace sets the number of CPUs */
+} tt_perf SEC(".maps");
+
+/* A call between its entry and its return, by thread (pid_tgid). LRU: the
+ * entry of a thread that died inside the call is evicted in time. */
+struct tt_entry {
+	__u64 buf;           /* the data buffer */
+	__u64 out;           /* the _ex forms' size_t * for the length, or 0 */
+	__u64 conn;          /* SSL * */
+	__s32 fd;            /* set by the syscall tracepoint; -1 until then */
+	__u32 func;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct tt_entry);
+	__uint(max_entries, 16384);
+} tt_calls SEC(".maps");
+
+/* Per-CPU staging for a data record (ring buffer reservations need a
+ * constant size; this one is sized by what it carries). Indexed by CPU. */
+struct tt_scratch {
+	struct tt_data hdr;
+	__u8 data[TT_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct tt_scratch);
+	__uint(max_entries, 1); /* userspace sets the number of CPUs */
+} tt_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} tt_seq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct tt_counters);
+	__uint(max_entries, 1);
+} tt_stats SEC(".maps");
+
+/* When each process last reported mapping code (rate limit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 4096);
+} tt_maps_seen SEC(".maps");
+
+static __always_inline struct tt_counters *counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&tt_stats, &zero);
+}
+
+static __always_inline long emit(void *ctx, void *rec, __u64 size)
+{
+	if (tt_cfg.flags & TT_C_PERF)
+		return bpf_perf_event_output(ctx, &tt_perf, BPF_F_CURRENT_CPU, rec, size);
+	return bpf_ringbuf_output(&tt_ring, rec, size, 0);
+}
+
+static __always_inline int comm_matches(const char *comm, __u32 i)
+{
+	for (int k = 0; k < TT_COMM_LEN; k++) {
+		if (comm[k] != tt_cfg.comms[i][k])
+			return 0;
+		if (!comm[k])
+			return 1;
+	}
+	return 1;
+}
+
+/* The -p and --comm filters: a process passes if it matches any pid (when
+ * pids are given) and any comm (when comms are given). */
+static __noinline int wanted(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+	if (tt_cfg.npids) {
+		int hit = 0;
+		for (__u32 i = 0; i < TT_MAX_PIDS; i++)
+			if (i < tt_cfg.npids && tt_cfg.pids[i] == tgid)
+				hit = 1;
+		if (!hit)
+			return 0;
+	}
+	if (tt_cfg.ncomms) {
+		char comm[TT_COMM_LEN] = { 0 };
+		int hit = 0;
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (__u32 i = 0; i < TT_MAX_COMMS; i++)
+			if (i < tt_cfg.ncomms && comm_matches(comm, i))
+				hit = 1;
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline int enter(struct tt_regs *ctx, __u32 func, int ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!wanted(id))
+		return 0;
+	struct tt_entry e = {
+		.buf = TT_ARG2(ctx),
+		.out = ex ? TT_ARG4(ctx) : 0,
+		.conn = TT_ARG1(ctx),
+		.fd = -1,
+		.func = func,
+	};
+	bpf_map_update_elem(&tt_calls, &id, &e, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe/SSL_write")
+int tt_SSL_write(struct tt_regs *ctx) { return enter(ctx, TT_SSL_WRITE, 0); }
+SEC("uprobe/SSL_read")
+int tt_SSL_read(struct tt_regs *ctx) { return enter(ctx, TT_SSL_READ, 0); }
+SEC("uprobe/SSL_write_ex")
+int tt_SSL_write_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_WRITE_EX, 1); }
+SEC("uprobe/SSL_read_ex")
+int tt_SSL_read_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_READ_EX, 1); }
+SEC("uprobe/SSL_peek")
+int tt_SSL_peek(struct tt_regs *ctx) { return enter(ctx, TT_SSL_PEEK, 0); }
+SEC("uprobe/SSL_peek_ex")
+int tt_SSL_peek_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_PEEK_EX, 1); }
+
+/* Bytes the call transferred: the return value, or for the _ex forms
+ * (which return 1 on success) the size_t their fourth argument points to. */
+static __always_inline __u64 transferred(struct tt_regs *ctx, const struct tt_entry *e)
+{
+	long ret = (long)TT_RET(ctx);
+	if (!e->out)
+		return ret > 0 ? (__u64)ret : 0;
+	__u64 n = 0;
+	if ((int)ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)e->out))
+		return 0;
+	return n;
+}
+
+static __always_inline __u64 next_call_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&tt_seq, &zero);
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return (__u64)bpf_get_smp_processor_id() << 48 | (*seq & 0xffffffffffffULL);
+}
+
+/* Send want bytes from buf as data records; returns the bytes sent, and
+ * adds those that did not fit in the ring to *lost. */
+static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __u64 want,
+					 __u64 *lost)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct tt_scratch *s = bpf_map_lookup_elem(&tt_scratch, &cpu);
+	__u64 sent = 0;
+	if (!s) {
+		*lost += want;
+		return 0;
+	}
+	for (__u32 i = 0; i < TT_MAX_CHUNKS; i++) {
+		__u64 off = (__u64)i * TT_CHUNK;
+		if (off >= want)
+			break;
+		__u64 left = want - off;
+		__u32 len = left < TT_CHUNK ? (__u32)left : TT_CHUNK;
+		if (bpf_probe_read_user(s->data, len, (void *)(buf + off))) {
+			*lost += len;
+			continue;
+		}
+		s->hdr.type = TT_REC_DATA;
+		s->hdr.len = len;
+		s->hdr.call_id = call_id;
+		s->hdr.offset = (__u32)off;
+		s->hdr.pad = 0;
+		if (emit(ctx, s, sizeof(s->hdr) + len))
+			*lost += len;
+		else
+			sent += len;
+	}
+	return sent;
+}
+
+static __always_inline int is_write(__u32 func)
+{
+	return func == TT_SSL_WRITE || func == TT_SSL_WRITE_EX;
+}
+
+static __always_inline int is_peek(__u32 func)
+{
+	return func == TT_SSL_PEEK || func == TT_SSL_PEEK_EX;
+}
+
+SEC("uretprobe/tt_ret")
+int tt_ret(struct tt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tt_counters *c = counters();
+	struct tt_entry *ep = bpf_map_lookup_elem(&tt_calls, &id);
+	if (!ep) {
+		if (c && wanted(id))
+			c->no_entry++;
+		return 0;
+	}
+	struct tt_entry e = *ep;
+	bpf_map_delete_elem(&tt_calls, &id);
+	__u64 n = transferred(ctx, &e);
+	if (!n || !c)
+		return 0;
+	struct tt_call call = {
+		.type = TT_REC_CALL,
+		.func = e.func,
+		.call_id = next_call_id(),
+		.pid_tgid = id,
+		.conn = e.conn,
+		.len = n,
+		.fd = e.fd,
+		.flags = (is_write(e.func) ? TT_F_WRITE : 0) | (is_peek(e.func) ? TT_F_PEEK : 0),
+	};
+	__u64 want = n;
+	if (want > tt_cfg.max_bytes) {
+		want = tt_cfg.max_bytes;
+		call.flags |= TT_F_CUT;
+	}
+	call.captured = send_chunks(ctx, call.call_id, e.buf, want, &call.lost);
+	call.ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(call.comm, sizeof(call.comm));
+	c->calls++;
+	c->bytes += n;
+	c->captured += call.captured;
+	c->lost_ring += call.lost;
+	c->cut += n - want;
+	if (emit(ctx, &call, sizeof(call)))
+		c->lost_calls++;
+	return 0;
+}
+
+/* raw_syscalls:sys_enter, as the tracepoint format lays it out. */
+struct tt_sys_enter {
+	__u64 common;        /* type, flags, preempt count, pid */
+	long id;
+	unsigned long args[6];
+};
+
+/* A thread inside a TLS call that moves socket bytes names its fd; and a
+ * process mapping code (a library loaded) is reported for a rescan. */
+SEC("tracepoint/raw_syscalls/sys_enter")
+int tt_sys_enter(struct tt_sys_enter *ctx)
+{
+	long nr = ctx->id;
+	__u64 id = bpf_get_current_pid_tgid();
+	if (TT_IS_IO_SYSCALL(nr)) {
+		struct tt_entry *e = bpf_map_lookup_elem(&tt_calls, &id);
+		if (e && e->fd < 0)
+			e->fd = (__s32)ctx->args[0];
+		return 0;
+	}
+	if ((nr == TT_SYS_MMAP || nr == TT_SYS_MPROTECT) && (ctx->args[2] & TT_PROT_EXEC)) {
+		__u32 tgid = id >> 32;
+		__u64 now = bpf_ktime_get_ns();
+		__u64 *last = bpf_map_lookup_elem(&tt_maps_seen, &tgid);
+		if (last && now - *last < TT_MAPS_EVERY_NS)
+			return 0;
+		bpf_map_update_elem(&tt_maps_seen, &tgid, &now, BPF_ANY);
+		struct tt_maps m = { .type = TT_REC_MAPS, .tgid = tgid };
+		emit(ctx, &m, sizeof(m));
+	}
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int tt_exec(void *ctx)
+{
+	struct tt_maps m = { .type = TT_REC_MAPS, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	emit(ctx, &m, sizeof(m));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
