@@ -197,11 +197,11 @@ int tt_SSL_peek_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_PEEK_EX, 1); 
  * (which return 1 on success) the size_t their fourth argument points to. */
 static __always_inline __u64 transferred(struct tt_regs *ctx, const struct tt_entry *e)
 {
-	long ret = (long)TT_RET(ctx);
+	int ret = (int)TT_RET(ctx); /* every probed function returns int */
 	if (!e->out)
 		return ret > 0 ? (__u64)ret : 0;
 	__u64 n = 0;
-	if ((int)ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)e->out))
+	if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)e->out))
 		return 0;
 	return n;
 }
@@ -305,41 +305,60 @@ int tt_ret(struct tt_regs *ctx)
 	return 0;
 }
 
-/* raw_syscalls:sys_enter, as the tracepoint format lays it out. */
-struct tt_sys_enter {
-	__u64 common;        /* type, flags, preempt count, pid */
-	long id;
-	unsigned long args[6];
-};
+/* The syscall's arguments, from the pt_regs the raw tracepoint passes. */
+#if defined(__TARGET_ARCH_x86)
+#define TT_SYS_ARG1(r) (&(r)->di)
+#define TT_SYS_ARG3(r) (&(r)->dx)
+#else
+#define TT_SYS_ARG1(r) (&(r)->regs[0])
+#define TT_SYS_ARG3(r) (&(r)->regs[2])
+#endif
 
-/* A thread inside a TLS call that moves socket bytes names its fd; and a
- * process mapping code (a library loaded) is reported for a rescan. */
-SEC("tracepoint/raw_syscalls/sys_enter")
-int tt_sys_enter(struct tt_sys_enter *ctx)
+static __always_inline __u64 sys_arg(const __u64 *p)
 {
-	long nr = ctx->id;
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), p);
+	return v;
+}
+
+/* Report a process that maps code (a library loaded), at most every
+ * TT_MAPS_EVERY_NS, so that userspace rescans it. */
+static __always_inline void maps_changed(void *ctx, __u32 tgid)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *last = bpf_map_lookup_elem(&tt_maps_seen, &tgid);
+	if (last && now - *last < TT_MAPS_EVERY_NS)
+		return;
+	bpf_map_update_elem(&tt_maps_seen, &tgid, &now, BPF_ANY);
+	struct tt_maps m = { .type = TT_REC_MAPS, .tgid = tgid };
+	emit(ctx, &m, sizeof(m));
+}
+
+/* raw_tracepoint/sys_enter: args[0] is the task's struct pt_regs *, args[1]
+ * the syscall number. A thread inside a TLS call that moves socket bytes
+ * names its fd; a process mapping code is reported for a rescan. Raw
+ * tracepoints need no tracefs and no BTF. */
+SEC("raw_tracepoint/sys_enter")
+int tt_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct tt_regs *regs = (struct tt_regs *)ctx->args[0];
+	long nr = (long)ctx->args[1];
 	__u64 id = bpf_get_current_pid_tgid();
 	if (TT_IS_IO_SYSCALL(nr)) {
 		struct tt_entry *e = bpf_map_lookup_elem(&tt_calls, &id);
 		if (e && e->fd < 0)
-			e->fd = (__s32)ctx->args[0];
+			e->fd = (__s32)sys_arg(TT_SYS_ARG1(regs));
 		return 0;
 	}
-	if ((nr == TT_SYS_MMAP || nr == TT_SYS_MPROTECT) && (ctx->args[2] & TT_PROT_EXEC)) {
-		__u32 tgid = id >> 32;
-		__u64 now = bpf_ktime_get_ns();
-		__u64 *last = bpf_map_lookup_elem(&tt_maps_seen, &tgid);
-		if (last && now - *last < TT_MAPS_EVERY_NS)
-			return 0;
-		bpf_map_update_elem(&tt_maps_seen, &tgid, &now, BPF_ANY);
-		struct tt_maps m = { .type = TT_REC_MAPS, .tgid = tgid };
-		emit(ctx, &m, sizeof(m));
-	}
+	if ((nr == TT_SYS_MMAP || nr == TT_SYS_MPROTECT) &&
+	    (sys_arg(TT_SYS_ARG3(regs)) & TT_PROT_EXEC))
+		maps_changed(ctx, id >> 32);
 	return 0;
 }
 
-SEC("tracepoint/sched/sched_process_exec")
-int tt_exec(void *ctx)
+/* raw_tracepoint/sched_process_exec: a new program; its maps are new. */
+SEC("raw_tracepoint/sched_process_exec")
+int tt_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct tt_maps m = { .type = TT_REC_MAPS, .tgid = bpf_get_current_pid_tgid() >> 32 };
 	emit(ctx, &m, sizeof(m));

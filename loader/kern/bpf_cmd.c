@@ -221,6 +221,15 @@ int nf_link_create(int prog_fd, int target, uint32_t attach_type)
 	return (int)nf_bpf(BPF_LINK_CREATE, &a, sizeof(a));
 }
 
+int nf_raw_tracepoint_open(int prog_fd, const char *name)
+{
+	union bpf_attr a;
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.name = nf_ptr(name);
+	a.raw_tracepoint.prog_fd = (uint32_t)prog_fd;
+	return (int)nf_bpf(BPF_RAW_TRACEPOINT_OPEN, &a, sizeof(a));
+}
+
 int nf_enable_stats(void)
 {
 	union bpf_attr a;

@@ -53,6 +53,10 @@ int nf_btf_load(const void *data, size_t len, char *log, uint32_t log_size);
 /* target is an ifindex (tcx), a perf event fd (NF_BPF_PERF_EVENT), ... */
 int nf_link_create(int prog_fd, int target, uint32_t attach_type);
 
+/* A raw tracepoint by name ("sys_enter"): the fd holds the attachment
+ * (close it to detach). No tracefs needed (4.17+). */
+int nf_raw_tracepoint_open(int prog_fd, const char *name);
+
 int nf_enable_stats(void);  /* fd holding BPF_STATS_RUN_TIME on */
 
 /* Kernel object name (BPF_OBJ_NAME_LEN incl. NUL, only [A-Za-z0-9_.]):

@@ -33,6 +33,7 @@ struct nf_sys {
 	int (*epoll_wait)(int epfd, struct epoll_event *evs, int max, int timeout_ms);
 	int (*setrlimit)(int res, const struct rlimit *rl);
 	int (*setsockopt)(int fd, int level, int opt, const void *val, socklen_t len);
+	ssize_t (*readlink)(const char *path, char *buf, size_t len);
 };
 
 /* The live table; tests may point it at their own. Never NULL. */
@@ -46,6 +47,8 @@ void *nf_sys_read_file(const char *path, size_t *len, int *err);
  * length in *len; NULL with -errno in *err (-EINVAL for an empty file or
  * not a regular file). Release with nf_sys_unmap_file. */
 void *nf_sys_map_file(const char *path, size_t *len, int *err);
+/* The same, with the file's stat (its device and inode name the file). */
+void *nf_sys_map_file_stat(const char *path, size_t *len, struct stat *st, int *err);
 void nf_sys_unmap_file(void *p, size_t len);
 
 /* bpf() with errno-style return: >= 0 on success, -errno on failure. */

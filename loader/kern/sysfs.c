@@ -99,20 +99,19 @@ int nf_possible_cpus(void)
 	return n;
 }
 
-void *nf_sys_map_file(const char *path, size_t *len, int *err)
+void *nf_sys_map_file_stat(const char *path, size_t *len, struct stat *st, int *err)
 {
 	int fd = nf_sys->open(path, O_RDONLY, 0);
 	if (fd < 0) {
 		*err = -errno;
 		return NULL;
 	}
-	struct stat st;
 	void *p = NULL;
-	if (nf_sys->fstat(fd, &st) < 0)
+	if (nf_sys->fstat(fd, st) < 0)
 		*err = -errno;
-	else if (!S_ISREG(st.st_mode) || st.st_size <= 0)
+	else if (!S_ISREG(st->st_mode) || st->st_size <= 0)
 		*err = -EINVAL;
-	else if ((p = nf_sys->mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	else if ((p = nf_sys->mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
 		 MAP_FAILED)
 		*err = -errno;
 	else
@@ -120,8 +119,14 @@ void *nf_sys_map_file(const char *path, size_t *len, int *err)
 	nf_sys->close(fd);
 	if (*err)
 		return NULL;
-	*len = (size_t)st.st_size;
+	*len = (size_t)st->st_size;
 	return p;
+}
+
+void *nf_sys_map_file(const char *path, size_t *len, int *err)
+{
+	struct stat st;
+	return nf_sys_map_file_stat(path, len, &st, err);
 }
 
 void nf_sys_unmap_file(void *p, size_t len)
