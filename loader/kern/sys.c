@@ -53,6 +53,7 @@ const struct nf_sys nf_sys_real = {
 	.epoll_wait = epoll_wait,
 	.setrlimit = real_setrlimit,
 	.setsockopt = setsockopt,
+	.readlink = readlink,
 };
 
 const struct nf_sys *nf_sys = &nf_sys_real;

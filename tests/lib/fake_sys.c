@@ -37,6 +37,7 @@ static int x_epoll_ctl(int e, int o, int fd, struct epoll_event *ev) { (void)e, 
 static int x_epoll_wait(int e, struct epoll_event *ev, int m, int t) { (void)e, (void)ev, (void)m, (void)t; return (int)nosys(); }
 static int x_setrlimit(int r, const struct rlimit *rl) { (void)r, (void)rl; return (int)nosys(); }
 static int x_setsockopt(int fd, int l, int o, const void *v, socklen_t n) { (void)fd, (void)l, (void)o, (void)v, (void)n; return (int)nosys(); }
+static ssize_t x_readlink(const char *p, char *b, size_t l) { (void)p, (void)b, (void)l; return nosys(); }
 
 void t_fake_sys(struct nf_sys *t)
 {
@@ -47,6 +48,7 @@ void t_fake_sys(struct nf_sys *t)
 		.bind = x_bind, .sendmsg = x_sendmsg, .recvmsg = x_recvmsg,
 		.epoll_create1 = x_epoll_create1, .epoll_ctl = x_epoll_ctl,
 		.epoll_wait = x_epoll_wait, .setrlimit = x_setrlimit, .setsockopt = x_setsockopt,
+		.readlink = x_readlink,
 	};
 }
 
