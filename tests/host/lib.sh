@@ -252,14 +252,21 @@ nf_send() {
 # connection from SRC:SPORT; 0 if both ends saw all the data.
 nf_tcp_conn() {
 	_srv=$NF_TMP/tcp.$4
+	NF_TCP_WHY=
 	"$NF_IP" netns exec "$1" "$NFTOOL" tcp-server --port "$4" --timeout 10 >"$_srv" 2>&1 &
 	_sp=$!
 	nf_bg_add $_sp
-	nf_wait_file "$_srv" listening 5 || return 1
-	ip netns exec "$2" timeout 15 "$NFTOOL" tcp-client --dst "$3" --port "$4" --sport "$5" \
-		--size "$6" --src "$7" --timeout 10 >/dev/null || return 1
-	wait $_sp || return 1
-	grep -q "^received $6 bad 0\$" "$_srv"
+	if ! nf_wait_file "$_srv" listening 5; then
+		NF_TCP_WHY="server not listening: $(tr '\n' ' ' <"$_srv")"
+		return 1
+	fi
+	if ! ip netns exec "$2" timeout 15 "$NFTOOL" tcp-client --dst "$3" --port "$4" --sport "$5" \
+		--size "$6" --src "$7" --timeout 10 >/dev/null 2>"$_srv.client"; then
+		NF_TCP_WHY="client: $(tr '\n' ' ' <"$_srv.client"); server: $(tr '\n' ' ' <"$_srv")"
+		return 1
+	fi
+	wait $_sp || { NF_TCP_WHY="server: $(tr '\n' ' ' <"$_srv")"; return 1; }
+	grep -q "^received $6 bad 0\$" "$_srv" || { NF_TCP_WHY="server: $(tr '\n' ' ' <"$_srv")"; return 1; }
 }
 
 # nf_snmp NS PROTO FIELD: a counter of /proc/net/snmp as NS sees it.
