@@ -83,7 +83,40 @@ $(B)/fixtures/%.bpf.o: tests/fixtures/%.bpf.c $(wildcard bpf/*.h tests/fixtures/
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -Itests/fixtures -c $< -o $@
 
-fixtures: $(FIX_OBJ)
+# Host binaries for the ELF symbol reader (tests/unit/test_parse_elf_sym.c),
+# per toolchain: a versioned shared library, a stripped copy (.dynsym only),
+# a PIE (-rdynamic) and a non-PIE executable; beside each, readelf's and
+# nm's reading of it, the ground truth the test compares against. "lld" is
+# clang linking with ld.lld, when it is installed.
+HF          := $(B)/hostfix
+HF_SRC      := tests/fixtures/host
+HF_CC_gcc   := $(HOSTCC)
+HF_CC_clang := $(CLANG)
+HF_CC_lld   := $(CLANG) -fuse-ld=lld
+HF_KINDS    := gcc clang $(if $(shell command -v ld.lld 2>/dev/null),lld)
+HF_CFLAGS   := -O2 $(WARN)
+HF_BIN      := $(foreach k,$(HF_KINDS),$(addprefix $(HF)/$(k)/,libvers.so libvers-stripped.so pie nopie))
+HF_OUT      := $(HF_BIN) $(foreach f,$(HF_BIN),$(f).syms $(f).phdrs $(f).nm)
+
+$(HF)/%/libvers.so: $(HF_SRC)/vers.c $(HF_SRC)/vers_b.c $(HF_SRC)/vers.map
+	@mkdir -p $(dir $@)
+	$(HF_CC_$*) $(HF_CFLAGS) -fPIC -shared -Wl,--version-script=$(HF_SRC)/vers.map -o $@ $(filter %.c,$^)
+$(HF)/%/libvers-stripped.so: $(HF)/%/libvers.so
+	strip -o $@ $<
+$(HF)/%/pie: $(HF_SRC)/exe.c
+	@mkdir -p $(dir $@)
+	$(HF_CC_$*) $(HF_CFLAGS) -fPIE -pie -rdynamic -o $@ $<
+$(HF)/%/nopie: $(HF_SRC)/exe.c
+	@mkdir -p $(dir $@)
+	$(HF_CC_$*) $(HF_CFLAGS) -fno-pie -no-pie -o $@ $<
+$(HF)/%.syms: $(HF)/%
+	readelf -W -s $< > $@.tmp && mv $@.tmp $@
+$(HF)/%.phdrs: $(HF)/%
+	readelf -lW $< > $@.tmp && mv $@.tmp $@
+$(HF)/%.nm: $(HF)/%
+	nm -D --defined-only $< > $@.tmp 2>/dev/null && mv $@.tmp $@
+
+fixtures: $(FIX_OBJ) $(HF_OUT)
 
 # Library objects are built once per variant and archived; each test links
 # its own main against the archive.

@@ -2,47 +2,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "elf_check.h"
 #include "elf_read.h"
 #include "log.h"
 
 #define NF_ELF_MAX_SECTIONS 4096
 
-static int bad(const char *what)
-{
-	nf_seterr("bad ELF: %s", what);
-	return -EINVAL;
-}
-
-/* off + size within len, without overflow. */
-static int in_range(uint64_t off, uint64_t size, size_t len)
-{
-	return off <= len && size <= len - off;
-}
-
-static int check_header(const struct nf_elf *e)
-{
-	const Elf64_Ehdr *eh = e->eh;
-
-	if (e->len < sizeof(*eh))
-		return bad("shorter than the ELF header");
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return bad("no ELF magic");
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return bad("not ELF64 little-endian");
-	if (eh->e_machine != EM_BPF)
-		return bad("machine is not BPF");
-	if (eh->e_shentsize != sizeof(Elf64_Shdr))
-		return bad("section header size");
-	if (eh->e_shnum == 0 || eh->e_shnum > NF_ELF_MAX_SECTIONS)
-		return bad("section count");
-	if (eh->e_shoff % 8 || !in_range(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), e->len))
-		return bad("section header table out of range");
-	if (eh->e_shoff < sizeof(*eh))
-		return bad("section headers overlap the ELF header");
-	if (eh->e_shstrndx >= eh->e_shnum)
-		return bad("section name table index");
-	return 0;
-}
+static const uint16_t bpf_machine[] = { EM_BPF };
+static const struct nf_elf_rules bpf_rules = {
+	.machines = bpf_machine,
+	.nmachines = 1,
+	.machine_err = "machine is not BPF",
+	.max_sections = NF_ELF_MAX_SECTIONS,
+};
 
 static int cmp_u64_pair(const void *a, const void *b)
 {
@@ -74,56 +46,45 @@ static int check_overlaps(const struct nf_elf *e)
 	qsort(r, n, sizeof(*r), cmp_u64_pair);
 	for (size_t i = 1; i < n; i++)
 		if (r[i][0] < r[i - 1][1])
-			err = bad("overlapping sections");
+			err = nf_elf_bad("overlapping sections");
 	free(r);
 	return err;
 }
 
-static int check_strtab(const char *s, size_t len)
+static int check_sections(const struct nf_elf *e)
 {
-	return len == 0 || s[len - 1] == '\0';
-}
+	int err;
 
-static int check_sections(struct nf_elf *e)
-{
 	for (uint32_t i = 1; i < e->shnum; i++) {
-		const Elf64_Shdr *s = &e->sh[i];
-		if (s->sh_type != SHT_NOBITS && !in_range(s->sh_offset, s->sh_size, e->len))
-			return bad("section data out of range");
-		if (s->sh_name >= e->shstr_len)
-			return bad("section name offset out of range");
+		if ((err = nf_elf_check_sec(e, i)))
+			return err;
 		/* Instructions are read in place as struct bpf_insn. */
-		if (nf_elf_sec_is_exec(e, i) && s->sh_offset % 8)
-			return bad("code section not 8-byte aligned");
+		if (nf_elf_sec_is_exec(e, i) && e->sh[i].sh_offset % 8)
+			return nf_elf_bad("code section not 8-byte aligned");
 	}
 	return check_overlaps(e);
 }
 
 static int load_symtab(struct nf_elf *e)
 {
+	struct nf_elf_symtab t = { 0 };
+	int err;
+
 	e->symtab_idx = -1;
 	for (uint32_t i = 1; i < e->shnum; i++) {
-		const Elf64_Shdr *s = &e->sh[i];
-		if (s->sh_type != SHT_SYMTAB)
+		if (e->sh[i].sh_type != SHT_SYMTAB)
 			continue;
 		if (e->symtab_idx >= 0)
-			return bad("more than one symbol table");
-		if (s->sh_entsize != sizeof(Elf64_Sym) || s->sh_size % sizeof(Elf64_Sym) || s->sh_offset % 8)
-			return bad("symbol table layout");
-		if (s->sh_link == 0 || s->sh_link >= e->shnum || e->sh[s->sh_link].sh_type != SHT_STRTAB)
-			return bad("symbol string table link");
+			return nf_elf_bad("more than one symbol table");
+		if ((err = nf_elf_open_symtab(&t, e, i)))
+			return err;
 		e->symtab_idx = (int)i;
-		e->syms = (const Elf64_Sym *)(e->data + s->sh_offset);
-		e->nsyms = (uint32_t)(s->sh_size / sizeof(Elf64_Sym));
-		e->strtab = (const char *)e->data + e->sh[s->sh_link].sh_offset;
-		e->strtab_len = e->sh[s->sh_link].sh_size;
-		if (!check_strtab(e->strtab, e->strtab_len))
-			return bad("symbol string table not terminated");
+		e->syms = t.syms;
+		e->nsyms = t.nsyms;
+		e->strtab = t.str;
+		e->strtab_len = t.str_len;
 	}
-	for (uint32_t i = 0; i < e->nsyms; i++)
-		if (e->syms[i].st_name >= e->strtab_len && e->syms[i].st_name)
-			return bad("symbol name offset out of range");
-	return 0;
+	return nf_elf_check_sym_names(&t);
 }
 
 static int check_rels(const struct nf_elf *e)
@@ -133,14 +94,14 @@ static int check_rels(const struct nf_elf *e)
 		if (s->sh_type != SHT_REL)
 			continue;
 		if (s->sh_entsize != sizeof(Elf64_Rel) || s->sh_size % sizeof(Elf64_Rel) || s->sh_offset % 8)
-			return bad("relocation section layout");
+			return nf_elf_bad("relocation section layout");
 		if (s->sh_info >= e->shnum || (int)s->sh_link != e->symtab_idx)
-			return bad("relocation section links");
+			return nf_elf_bad("relocation section links");
 		size_t n = s->sh_size / sizeof(Elf64_Rel);
 		const Elf64_Rel *r = (const Elf64_Rel *)(e->data + s->sh_offset);
 		for (size_t k = 0; k < n; k++)
 			if (ELF64_R_SYM(r[k].r_info) >= e->nsyms)
-				return bad("relocation symbol index out of range");
+				return nf_elf_bad("relocation symbol index out of range");
 	}
 	return 0;
 }
@@ -149,25 +110,8 @@ int nf_elf_open(struct nf_elf *e, const void *data, size_t len)
 {
 	int err;
 
-	memset(e, 0, sizeof(*e));
-	e->data = data;
-	e->len = len;
-	e->eh = data;
-	e->symtab_idx = -1;
-	if ((uintptr_t)data % 8)
-		return bad("buffer not aligned");
-	if ((err = check_header(e)))
-		return err;
-	e->sh = (const Elf64_Shdr *)(e->data + e->eh->e_shoff);
-	e->shnum = e->eh->e_shnum;
-	const Elf64_Shdr *ss = &e->sh[e->eh->e_shstrndx];
-	if (ss->sh_type != SHT_STRTAB || !in_range(ss->sh_offset, ss->sh_size, len))
-		return bad("section name table");
-	e->shstr = (const char *)e->data + ss->sh_offset;
-	e->shstr_len = ss->sh_size;
-	if (!check_strtab(e->shstr, e->shstr_len))
-		return bad("section name table not terminated");
-	if ((err = check_sections(e)) || (err = load_symtab(e)) || (err = check_rels(e)))
+	if ((err = nf_elf_open_secs(e, data, len, &bpf_rules)) || (err = check_sections(e)) ||
+	    (err = load_symtab(e)) || (err = check_rels(e)))
 		return err;
 	return 0;
 }

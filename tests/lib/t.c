@@ -60,7 +60,10 @@ void *t_read_file(const char *path, size_t *len)
 const char *t_fixture(const char *name)
 {
 	static char path[256];
-	const char *dir = getenv("NF_FIXTURES");
-	snprintf(path, sizeof(path), "%s/%s.bpf.o", dir ? dir : "build/fixtures", name);
+	const char *dir = getenv("NF_FIXTURES"), *b = getenv("B");
+	if (dir)
+		snprintf(path, sizeof(path), "%s/%s.bpf.o", dir, name);
+	else /* the build dir tests/run.sh and make pass down */
+		snprintf(path, sizeof(path), "%s/fixtures/%s.bpf.o", b && *b ? b : "build", name);
 	return path;
 }

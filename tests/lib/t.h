@@ -15,7 +15,8 @@ void t_skip(const char *name, const char *why);
 int t_summary(void); /* exit status for main */
 /* Read a file whole (malloc'd); NULL on error. */
 void *t_read_file(const char *path, size_t *len);
-/* Path of a test fixture object: build/fixtures/NAME.bpf.o */
+/* Path of a test fixture object: $NF_FIXTURES/NAME.bpf.o, else
+ * $B/fixtures/NAME.bpf.o (B defaults to build). */
 const char *t_fixture(const char *name);
 
 #define T_CASE(name) for (int t_once_ = (t_begin(name), 1); t_once_; t_once_ = (t_end(), 0))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The shipped binary: static, stripped, no libbpf/libelf/zlib, BPF objects
 # embedded; the global CLI behaves as the original nflux.
-NFLUX=${NFLUX:-build/nflux}
+B=${B:-build}
+NFLUX=${NFLUX:-$B/nflux}
 fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
@@ -16,7 +17,7 @@ check "Makefile links no libbpf, libelf or zlib" sh -c "! grep -Eq -- '-l(bpf|el
 # Every bpf/*.bpf.c is embedded byte for byte.
 hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
 bin_hex=$(hex "$NFLUX")
-for obj in build/bpf/*.bpf.o; do
+for obj in "$B"/bpf/*.bpf.o; do
 	name=$(basename "$obj" .bpf.o)
 	case "$bin_hex" in
 	*"$(hex "$obj")"*) pass "embedded object $name is in the binary, whole" ;;
