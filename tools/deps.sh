@@ -4,7 +4,7 @@
 set -eu
 PKGS="clang llvm musl-tools linux-libc-dev make iproute2 gcc libc6-dev \
 busybox-static qemu-system-x86 tshark xz-utils cpio gzip file binutils \
-iputils-ping netcat-openbsd"
+iputils-ping netcat-openbsd lld openssl curl libssl-dev python3 util-linux"
 
 # command or file that proves each package is present
 have() {
@@ -27,6 +27,12 @@ have() {
 	binutils) command -v nm && command -v strings ;;
 	iputils-ping) command -v ping ;;
 	netcat-openbsd) command -v nc.openbsd ;;
+	lld) command -v ld.lld ;;
+	openssl) command -v openssl ;;
+	curl) command -v curl ;;
+	libssl-dev) test -e /usr/include/openssl/ssl.h && test -e /usr/lib/$(gcc -dumpmachine)/libssl.a ;;
+	python3) test -x /usr/bin/python3 ;;
+	util-linux) command -v setpriv ;;
 	*) return 1 ;;
 	esac
 }
