@@ -346,8 +346,11 @@ int tt_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	if (TT_IS_IO_SYSCALL(nr)) {
 		struct tt_entry *e = bpf_map_lookup_elem(&tt_calls, &id);
-		if (e && e->fd < 0)
-			e->fd = (__s32)sys_arg(TT_SYS_ARG1(regs));
+		if (!e || e->fd >= 0)
+			return 0;
+		e->fd = (__s32)sys_arg(TT_SYS_ARG1(regs));
+		struct tt_fd r = { .type = TT_REC_FD, .fd = e->fd, .pid_tgid = id, .conn = e->conn };
+		emit(ctx, &r, sizeof(r));
 		return 0;
 	}
 	if ((nr == TT_SYS_MMAP || nr == TT_SYS_MPROTECT) &&

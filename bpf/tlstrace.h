@@ -37,6 +37,7 @@ enum tt_rec_type {
 	TT_REC_DATA = 1,
 	TT_REC_CALL = 2,
 	TT_REC_MAPS = 3,     /* a process exec'd or mapped code: rescan it */
+	TT_REC_FD = 4,       /* a call's first socket syscall: resolve the fd now */
 };
 
 /* tt_call.flags */
@@ -73,6 +74,15 @@ struct tt_call {
 struct tt_maps {
 	__u32 type;
 	__u32 tgid;
+};
+
+/* TT_REC_FD: sent while the call is still running, so that userspace can
+ * look the socket up before a short-lived process exits. */
+struct tt_fd {
+	__u32 type;
+	__s32 fd;
+	__u64 pid_tgid;
+	__u64 conn;
 };
 
 /* Counters, per CPU; userspace sums them. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "out/args.h"
 
 const char nr_usage[] =
 	"Usage: nflux netrace [OPTIONS]\n"
@@ -22,19 +23,6 @@ const char nr_usage[] =
 	"  -s SNAPLEN            bytes captured per packet with -w (default 262144)\n"
 	"  --cleanup             remove filters left by a killed nflux, then exit\n"
 	"  -h, --help            this help\n";
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int parse_seconds(const char *s, uint64_t *ns)
 {
@@ -81,7 +69,7 @@ int nr_parse_prefix(const char *s, struct nr_prefix *p)
 	else
 		return -1;
 	uint64_t max = p->family == 4 ? 32 : 128, plen = max;
-	if (slash && parse_u64(slash + 1, max, &plen))
+	if (slash && nf_arg_u64(slash + 1, max, &plen))
 		return -1;
 	prefix_mask(p, (unsigned)plen);
 	return 0;
@@ -98,8 +86,9 @@ static void defaults(struct nr_opts *o)
 }
 
 /* Flags without a value. 1 if a was one, 0 if not. */
-static int take_flag(struct nr_opts *o, const char *a)
+static int take_flag(void *ctx, const char *a)
 {
+	struct nr_opts *o = ctx;
 	static const struct { const char *name; int kind; uint32_t bit; } flags[] = {
 		{ "--disable-ingress", 0, 0 }, { "--disable-egress", 1, 0 },
 		{ "--disable-tcp", 2, NR_C_TCP }, { "--disable-udp", 2, NR_C_UDP },
@@ -121,108 +110,64 @@ static int take_flag(struct nr_opts *o, const char *a)
 	return 0;
 }
 
-/* An option with a value: -x V, -xV, --opt V, --opt=V. Returns the option
- * letter or name matched, with *val set (NULL if it was missing). */
 static const char *const value_opts[] = { "-i", "-c", "-w", "-s", "--log-interval",
 					  "--host", "--port", "--interface", NULL };
 
-static const char *match_value_opt(const char *a, int argc, char **argv, int *i,
-				   const char **val)
+static int take_value(void *ctx, const char *opt, const char *val)
 {
-	for (int k = 0; value_opts[k]; k++) {
-		const char *name = value_opts[k];
-		size_t n = strlen(name);
-		if (strncmp(a, name, n))
-			continue;
-		if (a[n] == 0) {
-			*val = *i + 1 < argc ? argv[++*i] : NULL;
-			return name;
-		}
-		if (name[1] != '-' && n == 2) {          /* -ieth0 */
-			*val = a + 2;
-			return name;
-		}
-		if (a[n] == '=') {
-			*val = a + n + 1;
-			return name;
-		}
-	}
-	return NULL;
-}
-
-static int bad(const char *opt, const char *val, const char *what)
-{
-	nf_err("invalid value '%s' for %s (%s)", val, opt, what);
-	return -1;
-}
-
-static int take_value(struct nr_opts *o, const char *opt, const char *val)
-{
+	struct nr_opts *o = ctx;
 	uint64_t v;
 	if (!strcmp(opt, "-i") || !strcmp(opt, "--interface")) {
 		if (!*val)
-			return bad(opt, val, "an interface name");
+			return nf_arg_bad(opt, val, "an interface name");
 		if (o->nifaces == NR_MAX_IFACE_ARGS) {
 			nf_err("too many -i options (at most %d)", NR_MAX_IFACE_ARGS);
 			return -1;
 		}
 		o->ifaces[o->nifaces++] = val;
 	} else if (!strcmp(opt, "-c")) {
-		if (parse_u64(val, UINT64_MAX, &v) || !v)
-			return bad(opt, val, "a positive count");
+		if (nf_arg_u64(val, UINT64_MAX, &v) || !v)
+			return nf_arg_bad(opt, val, "a positive count");
 		o->count = v;
 	} else if (!strcmp(opt, "-w")) {
 		if (!*val)
-			return bad(opt, val, "a file name or -");
+			return nf_arg_bad(opt, val, "a file name or -");
 		o->wfile = val;
 	} else if (!strcmp(opt, "-s")) {
-		if (parse_u64(val, UINT32_MAX, &v))
-			return bad(opt, val, "a byte count; 0 means 262144");
+		if (nf_arg_u64(val, UINT32_MAX, &v))
+			return nf_arg_bad(opt, val, "a byte count; 0 means 262144");
 		o->snaplen = v == 0 || v > NR_SNAP_MAX ? NR_SNAP_MAX : (uint32_t)v;
 	} else if (!strcmp(opt, "--log-interval")) {
 		if (parse_seconds(val, &o->interval_ns))
-			return bad(opt, val, "seconds > 0");
+			return nf_arg_bad(opt, val, "seconds > 0");
 	} else if (!strcmp(opt, "--host")) {
 		if (o->nhosts == NR_MAX_HOSTS) {
 			nf_err("too many --host options (at most %d)", NR_MAX_HOSTS);
 			return -1;
 		}
 		if (nr_parse_prefix(val, &o->hosts[o->nhosts]))
-			return bad(opt, val, "an IPv4 or IPv6 address, optionally /PREFIX");
+			return nf_arg_bad(opt, val, "an IPv4 or IPv6 address, optionally /PREFIX");
 		o->nhosts++;
 	} else { /* --port */
 		if (o->nports == NR_MAX_PORTS) {
 			nf_err("too many --port options (at most %d)", NR_MAX_PORTS);
 			return -1;
 		}
-		if (parse_u64(val, 65535, &v) || !v)
-			return bad(opt, val, "a port 1-65535");
+		if (nf_arg_u64(val, 65535, &v) || !v)
+			return nf_arg_bad(opt, val, "a port 1-65535");
 		o->ports[o->nports++] = (uint16_t)v;
 	}
 	return 0;
 }
 
+static const struct nf_args nr_args = { "netrace", value_opts, take_flag, take_value };
+
 int nr_opts_parse(struct nr_opts *o, int argc, char **argv)
 {
 	defaults(o);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-			return 1;
-		if (take_flag(o, a))
-			continue;
-		const char *opt = match_value_opt(a, argc, argv, &i, &val);
-		if (!opt) {
-			nf_err("unknown option '%s' for netrace (try: nflux netrace --help)", a);
-			return -1;
-		}
-		if (!val) {
-			nf_err("%s needs a value", opt);
-			return -1;
-		}
-		if (take_value(o, opt, val))
-			return -1;
-	}
+	int r = nf_args_parse(&nr_args, o, argc, argv);
+	if (r)
+		return r;
 	if (!o->ingress && !o->egress) {
 		nf_err("--disable-ingress and --disable-egress together leave nothing to log");
 		return -1;

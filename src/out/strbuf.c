@@ -11,15 +11,23 @@ void sb_init(struct strbuf *b, char *buf, size_t cap)
 		buf[0] = 0;
 }
 
-void sb_putn(struct strbuf *b, const char *s, size_t n)
+char *sb_claim(struct strbuf *b, size_t n)
 {
-	if (b->overflow || b->len + n + 1 > b->cap) {
+	if (b->overflow || n >= b->cap - b->len) {
 		b->overflow = 1;
-		return;
+		return NULL;
 	}
-	memcpy(b->p + b->len, s, n);
+	char *at = b->p + b->len;
 	b->len += n;
 	b->p[b->len] = 0;
+	return at;
+}
+
+void sb_putn(struct strbuf *b, const char *s, size_t n)
+{
+	char *at = sb_claim(b, n);
+	if (at)
+		memcpy(at, s, n);
 }
 
 void sb_putc(struct strbuf *b, char c)

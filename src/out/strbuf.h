@@ -18,6 +18,10 @@ void sb_putn(struct strbuf *b, const char *s, size_t n);
 void sb_putu(struct strbuf *b, uint64_t v);
 /* v with exactly width digits, zero-padded. */
 void sb_putu_pad(struct strbuf *b, uint64_t v, int width);
+/* Room for n more bytes at the end, counted as written (the caller fills
+ * them; the NUL after them is set). NULL, and the buffer full, when they
+ * do not fit. For encoders that write long runs directly. */
+char *sb_claim(struct strbuf *b, size_t n);
 /* The length written (NUL-terminated), or -1 if it did not fit. */
 int sb_finish(struct strbuf *b);
 

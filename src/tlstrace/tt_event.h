@@ -11,7 +11,9 @@
 struct tt_addr {
 	int known;           /* 0: no syscall named the fd, or not a TCP socket */
 	uint8_t family;      /* 4 or 6, as netrace's nr_event.family */
-	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes; src = this process's end */
+	/* IPv4 in the first 4 bytes. The resolver gives src = this process's
+	 * end; an event has src > dst as its bytes went (a read: the peer first). */
+	uint8_t src[16], dst[16];
 	uint16_t sport, dport;    /* host order */
 };
 
