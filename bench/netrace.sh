@@ -35,6 +35,7 @@ bench_attach() { # CONFIG: start it on vA in ns1; 0 once it is in place
 	case $1 in
 	none) return 0 ;;
 	empty)
+		rm -f "$NF_TMP/empty.out"
 		"$NF_IP" netns exec "$NS1" "$NFTOOL" attach-empty vA >"$NF_TMP/empty.out" 2>&1 &
 		ATTACHED=$!
 		nf_wait_file "$NF_TMP/empty.out" '^attached' 10 ;;
@@ -46,6 +47,7 @@ bench_attach() { # CONFIG: start it on vA in ns1; 0 once it is in place
 		nf_wait_attached ;;
 	tcpdump)
 		command -v tcpdump >/dev/null || return 1
+		rm -f "$NF_TMP/tcpdump.err"
 		"$NF_IP" netns exec "$NS1" tcpdump -i vA -n -l udp port $PORT \
 			>"$NF_TMP/tcpdump.out" 2>"$NF_TMP/tcpdump.err" &
 		ATTACHED=$!
@@ -67,6 +69,7 @@ bench_detach() {
 # "ok CONFIG PPS DELIVERED LOGGED LOST NS_PER_PACKET" to $RES ("-": none).
 bench_flood() {
 	bench_attach "$1" || { echo "unavailable $1" >>"$RES"; bench_detach; return; }
+	rm -f "$NF_TMP/sink" # the last round's "listening" must not count
 	"$NF_IP" netns exec "$NS1" "$NFTOOL" sink --port $PORT --count "$N" --timeout 20 \
 		>"$NF_TMP/sink" 2>&1 &
 	_sink=$!

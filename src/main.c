@@ -19,7 +19,7 @@ static void usage(FILE *f)
 		"Usage: nflux [GLOBAL OPTIONS] <COMMAND> [OPTIONS]\n\n"
 		"Commands:\n"
 		"  netrace    log every packet at TC ingress and egress\n"
-		"  tlstrace   capture TLS plaintext with uprobes (not yet in this build)\n\n"
+		"  tlstrace   capture TLS plaintext (OpenSSL) with uprobes\n\n"
 		"%s\nRun 'nflux COMMAND --help' for the options of a command.\n",
 		NFLUX_VERSION, nf_global_usage);
 }

@@ -253,6 +253,10 @@ nf_send() {
 nf_tcp_conn() {
 	_srv=$NF_TMP/tcp.$4
 	NF_TCP_WHY=
+	# The last run's file (same port, earlier mode) must not be read as
+	# this server's "listening": the redirection below happens in the
+	# child, maybe after nf_wait_file has looked.
+	rm -f "$_srv" "$_srv.client"
 	"$NF_IP" netns exec "$1" "$NFTOOL" tcp-server --port "$4" --timeout 10 >"$_srv" 2>&1 &
 	_sp=$!
 	nf_bg_add $_sp

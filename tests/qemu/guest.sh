@@ -66,6 +66,34 @@ if grep -q 'nflux.nobtf=1' /proc/cmdline; then
 	fi
 fi
 
+# ---- perf events: real probes through nftool probe ---------------------
+# Each attaches the way nflux does (loader/attach/perf_event.h) to nftool
+# itself and must count exactly; the plain uprobe's path (perf link or
+# ioctl) is the matrix's "uprobe attach" column and must be the one the
+# probe chose ($1). Forced --ioctl runs must take the ioctl. A kernel without
+# the kprobe PMU or tracefs skips those (exit 3); uprobes must work on all.
+perf_probes() {
+	uprobe_path=FAIL
+	for args in "uprobe" "uprobe --ioctl" "uprobe --all" "uretprobe" "uretprobe --ioctl" \
+		"kprobe" "kretprobe --ioctl" "tracepoint" "tracepoint --ioctl --all"; do
+		name="perf-event/$(echo "$args" | sed 's/ --/-/g')"
+		# shellcheck disable=SC2086 # split "kind options"
+		out=$(nftool probe $args -n 1000 2>/tmp/probe.err)
+		rc=$?
+		path=$(echo "$out" | sed -n 's/.* path=\([a-z_]*\).*/\1/p')
+		case "$rc:$args" in
+		0:*--ioctl*) if [ "$path" = ioctl ]; then pass "$name $out"; else
+			fail "$name: forced onto the ioctl but took $path"; fi ;;
+		0:*) pass "$name $out" ;;
+		3:k* | 3:t*) skip "$name: $(cat /tmp/probe.err)" ;;
+		*) fail "$name: exit $rc: $out $(cat /tmp/probe.err)" ;;
+		esac
+		[ "$args" = uprobe ] && [ "$rc" = 0 ] && uprobe_path=$path
+	done
+	if [ "$uprobe_path" = "$1" ]; then pass "perf-event/uprobe-path-matches-probe $uprobe_path"; else
+		fail "perf-event/uprobe-path-matches-probe: the uprobe attached via $uprobe_path, the probe says $1"; fi
+}
+
 # ---- paths: run netrace briefly on a veth and read the debug log --------
 paths() {
 	ip link add nfq0 type veth peer name nfq1 || { fail "paths/veth: ip link add failed"; return; }
@@ -141,7 +169,8 @@ paths() {
 	if [ "$attach" = tcx ] && [ -z "$NF_NETLINK_CASES" ]; then
 		export NF_NETLINK_CASES="basic ratelimit filters count coexist cleanup"
 	fi
-	echo "NFLUX-PATHS kernel=$kver attach=$attach events=$want_events uprobe=$want_link btf-sanitised=${san:-none} vmlinux-btf=$btfsrc"
+	perf_probes "$want_link"
+	echo "NFLUX-PATHS kernel=$kver attach=$attach events=$want_events uprobe=$uprobe_path btf-sanitised=${san:-none} vmlinux-btf=$btfsrc"
 }
 paths
 

@@ -18,6 +18,7 @@ static const struct {
 	{ "filters", cmd_filters, "list clsact filters on IFACE" },
 	{ "qdiscs", cmd_qdiscs, "list qdiscs of IFACE" },
 	{ "attach-empty", cmd_attach_empty, "attach the empty TC program to IFACE until SIGINT/SIGTERM" },
+	{ "probe", cmd_probe, "attach a uprobe/uretprobe/kprobe/kretprobe/tracepoint to nftool, count hits" },
 };
 
 static void usage(FILE *f)

@@ -18,6 +18,7 @@ int cmd_tcx(int argc, char **argv);
 int cmd_filters(int argc, char **argv);
 int cmd_qdiscs(int argc, char **argv);
 int cmd_attach_empty(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 /* An address and its family, parsed from text. */
 struct tool_addr {

@@ -1,0 +1,212 @@
+#include "tt_kern.h"
+#include "tt_event.h"
+#include "embed.h"
+#include "kern/kern_util.h"
+#include "log.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RING_DEFAULT (64u << 20)
+
+/* The entry program of each function (enum tt_func): "tt_" + its symbol. */
+static const char *entry_prog(uint32_t f, char buf[64])
+{
+	snprintf(buf, 64, "tt_%s", tt_func_name(f));
+	return buf;
+}
+
+uint32_t tt_kern_events_type(const struct tt_kern *k)
+{
+	return k->use_perf ? BPF_MAP_TYPE_PERF_EVENT_ARRAY : BPF_MAP_TYPE_RINGBUF;
+}
+
+/* Per-CPU staging sized to the CPUs; the ring (or its stand-in) sized for
+ * the transport that runs. */
+static int size_maps(struct tt_kern *k)
+{
+	struct nf_map_spec *ring = nf_obj_map(&k->obj, TT_MAP_RING);
+	struct nf_map_spec *scratch = nf_obj_map(&k->obj, "tt_scratch");
+	int cpus = nf_possible_cpus();
+	if (!ring || !scratch)
+		return -ENOENT;
+	if (cpus <= 0)
+		return cpus < 0 ? cpus : -EINVAL;
+	scratch->max_entries = (uint32_t)cpus;
+	if (!k->use_perf) {
+		ring->max_entries = k->opts.ring_bytes ? k->opts.ring_bytes : RING_DEFAULT;
+	} else if (nf_features()->ringbuf) {
+		ring->max_entries = (uint32_t)nf_page_size();
+	} else {
+		/* No ringbuf map type: a stand-in the verifier never sees used
+		 * (the branch is pruned by tt_cfg). */
+		ring->type = BPF_MAP_TYPE_ARRAY;
+		ring->key_size = ring->value_size = 4;
+		ring->max_entries = 1;
+	}
+	return 0;
+}
+
+static int configure(struct tt_kern *k, struct tt_config *cfg)
+{
+	size_t len;
+	const void *data = nf_embedded("tlstrace", &len);
+	if (!data) {
+		nf_err("tlstrace: the BPF object is not embedded in this build");
+		return -ENOENT;
+	}
+	int r = nf_obj_parse(&k->obj, data, len);
+	if (r) {
+		nf_err("tlstrace: parsing the BPF object: %s", nf_lasterr());
+		return r;
+	}
+	r = nf_obj_set_var(&k->obj, "tt_cfg", cfg, sizeof(*cfg));
+	if (!r)
+		r = size_maps(k);
+	if (r)
+		nf_err("tlstrace: configuring the BPF object: %s", strerror(-r));
+	return r;
+}
+
+static int attach_tracepoints(struct tt_kern *k)
+{
+	static const char *const tps[2][2] = {
+		{ TT_PROG_SYSCALL, "sys_enter" },
+		{ TT_PROG_EXEC, "sched_process_exec" },
+	};
+	for (int i = 0; i < 2; i++) {
+		int fd = nf_raw_tracepoint_open(nf_bpf_prog_fd(&k->b, tps[i][0]), tps[i][1]);
+		if (fd < 0) {
+			nf_err("tlstrace: raw tracepoint %s: %s", tps[i][1], strerror(-fd));
+			return fd;
+		}
+		k->tp_fds[i] = fd;
+	}
+	return 0;
+}
+
+int tt_kern_load(struct tt_kern *k, struct tt_config *cfg, const struct tt_kern_opts *o)
+{
+	static const struct tt_kern_opts defaults;
+	memset(k, 0, sizeof(*k));
+	k->tp_fds[0] = k->tp_fds[1] = -1;
+	k->opts = o ? *o : defaults;
+	k->use_perf = !nf_features()->ringbuf || k->opts.force_perf;
+	if (k->use_perf)
+		cfg->flags |= TT_C_PERF;
+	int r = configure(k, cfg);
+	if (!r && (r = nf_load(&k->b, &k->obj, NULL)))
+		nf_err("tlstrace: loading the BPF programs: %s", nf_lasterr());
+	if (!r) {
+		k->events_fd = nf_bpf_map_fd(&k->b, k->use_perf ? TT_MAP_PERF : TT_MAP_RING);
+		k->stats_fd = nf_bpf_map_fd(&k->b, TT_MAP_STATS);
+		r = attach_tracepoints(k);
+	}
+	if (r)
+		tt_kern_close(k);
+	return r;
+}
+
+static int add_probe(struct tt_kern *k, const struct nf_perf_link *l)
+{
+	if (k->nprobes == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 32;
+		struct nf_perf_link *p = realloc(k->probes, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		k->probes = p;
+		k->cap = cap;
+	}
+	k->probes[k->nprobes++] = *l;
+	return 0;
+}
+
+/* Entry and return probe of one function at file offset off. */
+static int probe_func(struct tt_kern *k, const char *path, uint32_t f, uint64_t off)
+{
+	struct nf_perf_opts po = { .pid = -1, .force_ioctl = k->opts.force_ioctl };
+	char name[64];
+	int progs[2] = { nf_bpf_prog_fd(&k->b, entry_prog(f, name)), nf_bpf_prog_fd(&k->b, TT_PROG_RET) };
+	for (int ret = 0; ret < 2; ret++) {
+		struct nf_perf_link l;
+		int r = nf_uprobe_attach(&l, progs[ret], path, off, ret, &po);
+		if (r) {
+			char why[256];
+			snprintf(why, sizeof(why), "%s", nf_lasterr());
+			nf_seterr("%s %s in %s: %s", ret ? "uretprobe" : "uprobe", tt_func_name(f), path,
+				  why);
+			return r;
+		}
+		if (add_probe(k, &l)) {
+			nf_perf_detach(&l);
+			nf_seterr("tlstrace: out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int tt_kern_wants_file(const struct nf_host_elf *h)
+{
+	for (uint32_t f = 0; f < TT_NFUNCS; f++)
+		if (nf_host_elf_has(h, tt_func_name(f)))
+			return 1;
+	return 0;
+}
+
+int tt_kern_probe_file(struct tt_kern *k, const char *path, const struct nf_host_elf *h)
+{
+	int n = 0;
+	for (uint32_t f = 0; f < TT_NFUNCS; f++) {
+		struct nf_elf_sym_info info;
+		if (nf_host_elf_lookup(h, tt_func_name(f), &info))
+			continue;
+		int r = probe_func(k, path, f, info.file_off);
+		if (r)
+			return r;
+		n++;
+	}
+	if (n)
+		k->nfiles++;
+	return n;
+}
+
+int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	int cpus = nf_possible_cpus();
+	if (cpus <= 0)
+		return cpus < 0 ? cpus : -EINVAL;
+	struct tt_counters *per = calloc((size_t)cpus, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	uint32_t zero = 0;
+	int r = nf_map_lookup(k->stats_fd, &zero, per);
+	for (int c = 0; !r && c < cpus; c++) {
+		out->calls += per[c].calls;
+		out->bytes += per[c].bytes;
+		out->captured += per[c].captured;
+		out->lost_ring += per[c].lost_ring;
+		out->cut += per[c].cut;
+		out->lost_calls += per[c].lost_calls;
+		out->no_entry += per[c].no_entry;
+	}
+	free(per);
+	return r;
+}
+
+void tt_kern_close(struct tt_kern *k)
+{
+	while (k->nprobes > 0)
+		nf_perf_detach(&k->probes[--k->nprobes]);
+	free(k->probes);
+	k->probes = NULL;
+	k->cap = 0;
+	for (int i = 0; i < 2; i++) {
+		nf_close(k->tp_fds[i]);
+		k->tp_fds[i] = -1;
+	}
+	nf_unload(&k->b);
+	nf_obj_free(&k->obj);
+}
