@@ -457,6 +457,55 @@ def case_loss(s):
            "summary %s, events %d" % (m and m.group(1), lost))
 
 
+def case_options(s):
+    """--max-bytes cuts a call and says how much; -c exits after COUNT
+    events by itself; --hex dumps the payload in the text format."""
+    data = s.random_file(5000)
+    t = Tracer(s.tmp, ["--lib", os.path.join(s.lib, "libssl.so.3"), "--max-bytes", "1000", "-c", "1"])
+    if not result("options/attached", t.ready, t.stderr()[-300:]):
+        t.stop()
+        return
+    srv, port, _ = s.server(5000)
+    cli, _, _ = s.client(port, data)
+    s.finish(cli, srv)
+    try:
+        rc = t.p.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = "still running"
+    t.stop()
+    result("options/count_exits_by_itself", rc == 0, "status %s" % rc)
+    evs = t.events()
+    result("options/count_one_event", len(evs) == 1, "%d events" % len(evs))
+    e = evs[0] if evs else {}
+    d = base64.b64decode(e.get("data", ""))
+    result("options/max_bytes_cut", e.get("len") == 5000 and d == read(data)[:1000] and
+           e.get("truncated") is True and e.get("lost_bytes") == 4000,
+           str({k: v for k, v in e.items() if k != "data"}))
+    # --hex, in text
+    out = s.path("hex")
+    with open(out, "wb") as o, open(out + ".err", "wb") as er:
+        p = subprocess.Popen([NFLUX, "tlstrace", "--lib", os.path.join(s.lib, "libssl.so.3"), "--hex",
+                              "-c", "1"], stdout=o, stderr=er)
+    for _ in range(200):
+        if b"tlstrace: attached" in read(out + ".err"):
+            break
+        time.sleep(0.05)
+    msg = s.path("msg")
+    with open(msg, "wb") as f:
+        f.write(b"hex dump \x00\x01\xfe\xff of this line\n")
+    srv, port, _ = s.server(len(read(msg)))
+    cli, _, _ = s.client(port, msg)
+    s.finish(cli, srv)
+    try:
+        p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    text = read(out).decode(errors="replace")
+    result("options/hex_dump", "6865 7820 6475 6d70 2000 01fe ff20" in text.replace("\n", " ") or
+           "68 65 78 20 64 75 6d 70 20 00 01 fe ff 20" in text, text[:300])
+
+
 def case_errors(s):
     """Bad input: one line, exit 1."""
     def bad(name, args, word, env=None, pre=None):
@@ -496,7 +545,7 @@ def main():
     s = Suite()
     try:
         for case in (case_openssl_tools, case_python_1mib, case_curl, case_threads, case_filter_pid,
-                     case_discovery, case_static_binary, case_loss, case_errors):
+                     case_discovery, case_static_binary, case_loss, case_options, case_errors):
             case(s)
     finally:
         s.close()

@@ -72,7 +72,7 @@ peers="ip tc dash"
 for c in $peers; do
 	p=$(command -v "$c" 2>/dev/null) && EXTRA="$EXTRA $p:/usr/$(basename "$(dirname "$p")")/$c"
 done
-SUITES=${NFLUX_QEMU_SUITES:-netrace}
+SUITES=${NFLUX_QEMU_SUITES:-netrace tlstrace}
 
 # A job: "LABEL DIR APPEND-EXTRA".
 jobs_file=$OUT/jobs
