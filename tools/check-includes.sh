@@ -16,9 +16,9 @@ rank() {
 	loader/kern/*) echo 2 ;;
 	loader/attach/*|loader/read/*) echo 3 ;;
 	bpf/*|loader/*) echo 0 ;;
-	src/out/*|src/iface*|src/cmd.h) echo 4 ;;
-	src/netrace/*|src/tlstrace/*) echo 5 ;;
 	src/main.c) echo 6 ;;
+	src/netrace/*|src/tlstrace/*) echo 5 ;;
+	src/*) echo 4 ;; # src/out/, and what the commands share (iface, cmd_run)
 	*) echo 9 ;;
 	esac
 }

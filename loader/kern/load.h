@@ -48,5 +48,8 @@ int nf_bpf_map_fd(const struct nf_bpf *b, const char *name);
 int nf_bpf_prog_fd(const struct nf_bpf *b, const char *name);
 
 int nf_possible_cpus(void); /* from /sys/devices/system/cpu/possible */
+/* Key 0 of a per-CPU array whose value is n u64 counters, summed over the
+ * CPUs into out[0..n). 0 or -errno (out zeroed). */
+int nf_percpu_sum_u64(int map_fd, uint64_t *out, size_t n);
 
 #endif

@@ -1,12 +1,14 @@
 /* Files the loader reads (through nf_sys): the kernel's own text files,
  * the possible CPUs, the page size, and host binaries mapped whole. */
 #include "kern_util.h"
+#include "load.h"
 #include "sys.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 size_t nf_page_size(void)
@@ -85,6 +87,24 @@ void *nf_sys_read_file(const char *path, size_t *len, int *err)
 	buf[n] = 0; /* text files can be used as strings */
 	*len = n;
 	return buf;
+}
+
+int nf_percpu_sum_u64(int map_fd, uint64_t *out, size_t n)
+{
+	memset(out, 0, n * sizeof(*out));
+	int cpus = nf_possible_cpus();
+	if (cpus <= 0)
+		return cpus < 0 ? cpus : -EINVAL;
+	uint64_t *per = calloc((size_t)cpus * n, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	uint32_t zero = 0;
+	int r = nf_map_lookup(map_fd, &zero, per);
+	for (int c = 0; !r && c < cpus; c++)
+		for (size_t i = 0; i < n; i++)
+			out[i] += per[(size_t)c * n + i];
+	free(per);
+	return r;
 }
 
 int nf_possible_cpus(void)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "cmd_run.h"
 #include "iface.h"
 #include "log.h"
 #include "netrace_opts.h"
@@ -21,24 +22,6 @@
 #define PERF_WAKE_BYTES (64u << 10)
 #define FLUSH_NS 200000000ULL       /* flush output at least this often */
 #define CLOCK_REFRESH_NS 1000000000ULL
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns -EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL); /* a closed terminal: detach as for INT */
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* Append an interface unless its ifindex is already there. */
 static void add_iface(struct nr_iface_ent *v, size_t *n, const struct nf_iface *f)
@@ -148,7 +131,7 @@ static int open_output(const struct nr_opts *o)
 static int event_loop(struct nr_sink *sink, struct nf_reader *rd)
 {
 	uint64_t last_flush = nr_mono_ns();
-	while (!stop_signal && !sink->done && !sink->ob.err) {
+	while (!nf_stop_signal && !sink->done && !sink->ob.err) {
 		int n = nf_reader_poll(rd, POLL_MS);
 		if (n < 0 && n != -EINTR) {
 			nf_err("reading events: %s", strerror(-n));
@@ -200,15 +183,6 @@ static enum nr_format output_format(const struct nr_opts *o)
 	return nf_log_json ? NR_OUT_JSON : NR_OUT_TEXT;
 }
 
-/* A switch from the environment: set, non-empty and not "0". The test
- * suites use NFLUX_FORCE_PERF and NFLUX_FORCE_NETLINK to run the fallback
- * paths on kernels that do not need them; read here once. */
-static int env_set(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t nifs)
 {
 	struct nr_config cfg;
@@ -225,8 +199,8 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	if (fd < 0)
 		return 1;
 	struct nr_kern_opts ko = {
-		.force_perf = env_set("NFLUX_FORCE_PERF"),
-		.force_netlink = env_set("NFLUX_FORCE_NETLINK"),
+		.force_perf = nf_env_switch("NFLUX_FORCE_PERF"),
+		.force_netlink = nf_env_switch("NFLUX_FORCE_NETLINK"),
 		.ifs = ifs, .nifs = nifs, .ingress = o->ingress, .egress = o->egress,
 	};
 	if (nr_kern_load(&k, &cfg, &ko))
@@ -235,13 +209,13 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 		nf_err("netrace: cannot start the output: %s", strerror(-sink.ob.err));
 		goto out_sink;
 	}
-	sink.ob.stop = &stop_signal;
+	sink.ob.stop = &nf_stop_signal;
 	rd = nf_reader_open_batched(k.events_fd, nr_kern_events_type(&k), nr_sink_event, &sink, PERF_WAKE_BYTES);
 	if (!rd) {
 		nf_err("netrace: opening the event reader: %s", nf_lasterr());
 		goto out_sink;
 	}
-	install_signals();
+	nf_install_stop_signals();
 	nr_kern_cleanup_stale(ifs, nifs);
 	if (nr_kern_attach(&k, ifs, nifs, o->ingress, o->egress))
 		goto out_reader;
@@ -271,9 +245,7 @@ int netrace_main(int argc, char **argv)
 	struct nr_opts o;
 	int r = nr_opts_parse(&o, argc, argv);
 	if (r == 1) {
-		fputs(nr_usage, stdout);
-		fputs("\nGlobal options (--log-format json for JSON lines): see nflux --help\n", stdout);
-		return 0;
+		return nf_print_help(nr_usage);
 	}
 	if (r < 0)
 		return 1;

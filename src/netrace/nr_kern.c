@@ -205,24 +205,9 @@ void nr_kern_detach(struct nr_kern *k)
 
 int nr_kern_counters(const struct nr_kern *k, struct nr_counters *out)
 {
-	memset(out, 0, sizeof(*out));
-	int cpus = nf_possible_cpus();
-	if (cpus <= 0)
-		return cpus < 0 ? cpus : -EINVAL;
-	struct nr_counters *per = calloc((size_t)cpus, sizeof(*per));
-	if (!per)
-		return -ENOMEM;
-	uint32_t zero = 0;
-	int r = nf_map_lookup(k->stats_fd, &zero, per);
-	for (int c = 0; !r && c < cpus; c++) {
-		out->seen += per[c].seen;
-		out->lost += per[c].lost;
-		out->ratelimited += per[c].ratelimited;
-		out->filtered += per[c].filtered;
-		out->parse_err += per[c].parse_err;
-		out->not_ip += per[c].not_ip;
-	}
-	free(per);
+	uint64_t sum[sizeof(*out) / sizeof(uint64_t)]; /* every field is a __u64 */
+	int r = nf_percpu_sum_u64(k->stats_fd, sum, sizeof(sum) / sizeof(sum[0]));
+	memcpy(out, sum, sizeof(*out));
 	return r;
 }
 

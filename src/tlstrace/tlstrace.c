@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "cmd_run.h"
 #include "log.h"
 #include "kern/caps.h"
 #include "read/reader.h"
@@ -29,32 +30,6 @@
 #define RESCAN_DELAY_NS 20000000ULL
 #define RESCAN_AGAIN_NS 500000000ULL
 #define MAX_PENDING 256
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_signal = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns -EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-/* A switch from the environment: set, non-empty and not "0". */
-static int env_set(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v && strcmp(v, "0") != 0;
-}
 
 struct rescan {
 	uint32_t pid;
@@ -213,7 +188,7 @@ static int find_and_probe(struct run *r)
 static int event_loop(struct run *r, struct nf_reader *rd)
 {
 	uint64_t last_flush = nr_mono_ns();
-	while (!stop_signal && !r->done && !r->ob.err) {
+	while (!nf_stop_signal && !r->done && !r->ob.err) {
 		int n = nf_reader_poll(rd, POLL_MS);
 		if (n < 0 && n != -EINTR && !r->done) {
 			nf_err("tlstrace: reading events: %s", strerror(-n));
@@ -256,8 +231,8 @@ static int start(struct run *r)
 	struct tt_config cfg;
 	build_config(r->o, &cfg);
 	struct tt_kern_opts ko = {
-		.force_perf = env_set("NFLUX_FORCE_PERF"),
-		.force_ioctl = env_set("NFLUX_FORCE_IOCTL"),
+		.force_perf = nf_env_switch("NFLUX_FORCE_PERF"),
+		.force_ioctl = nf_env_switch("NFLUX_FORCE_IOCTL"),
 	};
 	const char *ring = getenv("NFLUX_TLSTRACE_RING_BYTES"); /* tests: a tiny ring */
 	if (ring && *ring)
@@ -273,7 +248,7 @@ static int start(struct run *r)
 		nf_err("tlstrace: out of memory");
 		return -1;
 	}
-	r->ob.stop = &stop_signal;
+	r->ob.stop = &nf_stop_signal;
 	nr_clock_sync(&r->clock);
 	return 0;
 }
@@ -288,7 +263,7 @@ static int run(const struct tt_opts *o)
 		return 1;
 	}
 	r->o = o;
-	install_signals();
+	nf_install_stop_signals();
 	if (start(r))
 		goto out;
 	rd = nf_reader_open(r->k.events_fd, tt_kern_events_type(&r->k), feed, r);
@@ -324,9 +299,7 @@ int tlstrace_main(int argc, char **argv)
 	struct tt_opts o;
 	int r = tt_opts_parse(&o, argc, argv);
 	if (r == 1) {
-		fputs(tt_usage, stdout);
-		fputs("\nGlobal options (--log-format json for JSON lines): see nflux --help\n", stdout);
-		return 0;
+		return nf_print_help(tt_usage);
 	}
 	if (r < 0)
 		return 1;

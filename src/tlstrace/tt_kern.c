@@ -174,25 +174,9 @@ int tt_kern_probe_file(struct tt_kern *k, const char *path, const struct nf_host
 
 int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out)
 {
-	memset(out, 0, sizeof(*out));
-	int cpus = nf_possible_cpus();
-	if (cpus <= 0)
-		return cpus < 0 ? cpus : -EINVAL;
-	struct tt_counters *per = calloc((size_t)cpus, sizeof(*per));
-	if (!per)
-		return -ENOMEM;
-	uint32_t zero = 0;
-	int r = nf_map_lookup(k->stats_fd, &zero, per);
-	for (int c = 0; !r && c < cpus; c++) {
-		out->calls += per[c].calls;
-		out->bytes += per[c].bytes;
-		out->captured += per[c].captured;
-		out->lost_ring += per[c].lost_ring;
-		out->cut += per[c].cut;
-		out->lost_calls += per[c].lost_calls;
-		out->no_entry += per[c].no_entry;
-	}
-	free(per);
+	uint64_t sum[sizeof(*out) / sizeof(uint64_t)]; /* every field is a __u64 */
+	int r = nf_percpu_sum_u64(k->stats_fd, sum, sizeof(sum) / sizeof(sum[0]));
+	memcpy(out, sum, sizeof(*out));
 	return r;
 }
 
