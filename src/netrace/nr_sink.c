@@ -55,14 +55,15 @@ static void write_line(struct nr_sink *s, const struct nr_event *ev, const char 
 		outbuf_commit(&s->ob, (size_t)n);
 }
 
-static void write_epb(struct nr_sink *s, const struct nr_event *ev, long id, uint64_t real_ns)
+static void write_epb(struct nr_sink *s, const struct nr_event *ev, const uint8_t *pkt, long id,
+		      uint64_t real_ns)
 {
 	uint8_t tag[4];
 	char comment[96];
 	struct pcapng_pkt pk = {
 		.iface_id = (uint32_t)id,
 		.ts_us = real_ns / 1000,
-		.data = (const uint8_t *)(ev + 1),
+		.data = pkt,
 		.caplen = ev->cap_len,
 		.origlen = ev->skb_len,
 		.epb_flags = ev->dir == NR_EGRESS ? PCAPNG_EPB_OUTBOUND : PCAPNG_EPB_INBOUND,
@@ -93,10 +94,19 @@ static void write_epb(struct nr_sink *s, const struct nr_event *ev, long id, uin
 int nr_sink_event(void *ctx, const void *data, size_t len)
 {
 	struct nr_sink *s = ctx;
-	const struct nr_event *ev = data;
+	struct nr_event copy;
+	const struct nr_event *ev = &copy;
 	if (s->done)
 		return 1;
-	if (len < sizeof(*ev) || len - sizeof(*ev) < ev->cap_len || ev->cap_len > NR_SNAP_MAX) {
+	if (len < sizeof(copy)) {
+		s->malformed++;
+		return 0;
+	}
+	/* Copied out: perf buffer records start 4 bytes off an 8-byte
+	 * boundary, and the record has u64 fields. */
+	memcpy(&copy, data, sizeof(copy));
+	const uint8_t *pkt = (const uint8_t *)data + sizeof(copy);
+	if (len - sizeof(*ev) < ev->cap_len || ev->cap_len > NR_SNAP_MAX) {
 		s->malformed++;
 		return 0;
 	}
@@ -107,7 +117,7 @@ int nr_sink_event(void *ctx, const void *data, size_t len)
 			s->malformed++;
 			return 0;
 		}
-		write_epb(s, ev, id, real_ns);
+		write_epb(s, ev, pkt, id, real_ns);
 	} else {
 		char unknown[IF_NAMESIZE + 8];
 		const char *name = id >= 0 ? s->ifs[id].name : unknown;
