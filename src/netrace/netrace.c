@@ -201,6 +201,7 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	struct nr_kern_opts ko = {
 		.force_perf = nf_env_switch("NFLUX_FORCE_PERF"),
 		.force_netlink = nf_env_switch("NFLUX_FORCE_NETLINK"),
+		.stats = o->stats,
 		.ifs = ifs, .nifs = nifs, .ingress = o->ingress, .egress = o->egress,
 	};
 	if (nr_kern_load(&k, &cfg, &ko))

@@ -22,6 +22,9 @@ const char nr_usage[] =
 	"  -w FILE               write pcapng to FILE (\"-\": stdout)\n"
 	"  -s SNAPLEN            bytes captured per packet with -w (default 262144)\n"
 	"  --cleanup             remove filters left by a killed nflux, then exit\n"
+	"  --stats               report the programs' average ns per packet at exit\n"
+	"                        (turns on BPF_ENABLE_STATS for the whole host\n"
+	"                        while netrace runs: every BPF program pays for it)\n"
 	"  -h, --help            this help\n";
 
 static int parse_seconds(const char *s, uint64_t *ns)
@@ -93,7 +96,7 @@ static int take_flag(void *ctx, const char *a)
 		{ "--disable-ingress", 0, 0 }, { "--disable-egress", 1, 0 },
 		{ "--disable-tcp", 2, NR_C_TCP }, { "--disable-udp", 2, NR_C_UDP },
 		{ "--disable-icmp", 2, NR_C_ICMP }, { "--disable-full-log", 3, 0 },
-		{ "--cleanup", 4, 0 },
+		{ "--cleanup", 4, 0 }, { "--stats", 5, 0 },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		if (strcmp(a, flags[i].name))
@@ -103,7 +106,8 @@ static int take_flag(void *ctx, const char *a)
 		case 1: o->egress = 0; break;
 		case 2: o->protos &= ~flags[i].bit; break;
 		case 3: o->full_log = 0; break;
-		default: o->cleanup = 1; break;
+		case 4: o->cleanup = 1; break;
+		default: o->stats = 1; break;
 		}
 		return 1;
 	}

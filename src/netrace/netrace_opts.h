@@ -22,6 +22,7 @@ struct nr_opts {
 	const char *wfile;            /* -w; NULL = text/JSON to stdout */
 	uint32_t snaplen;             /* -s */
 	int cleanup;                  /* --cleanup */
+	int stats;                    /* --stats: BPF run-time statistics */
 };
 
 extern const char nr_usage[];

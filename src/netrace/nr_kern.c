@@ -145,9 +145,12 @@ int nr_kern_load(struct nr_kern *k, struct nr_config *cfg, const struct nr_kern_
 		nr_kern_close(k);
 		return r;
 	}
-	k->bpf_stats_fd = nf_enable_stats();
-	if (k->bpf_stats_fd < 0)
-		nf_debug("bpf run-time stats unavailable: %s", strerror(-k->bpf_stats_fd));
+	if (k->opts.stats) {
+		k->bpf_stats_fd = nf_enable_stats();
+		if (k->bpf_stats_fd < 0)
+			nf_warn("netrace: --stats: BPF run-time statistics unavailable: %s",
+				strerror(-k->bpf_stats_fd));
+	}
 	return 0;
 }
 

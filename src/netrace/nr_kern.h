@@ -13,6 +13,7 @@
 struct nr_kern_opts {
 	int force_perf;            /* perf buffer even where ringbuf exists */
 	int force_netlink;         /* TC over netlink even where tcx exists */
+	int stats;                 /* BPF_ENABLE_STATS while loaded (host-wide cost) */
 	/* Where the run will attach: only those programs are loaded (an L2
 	 * device needs two of the four). NULL: all of them (tests). */
 	const struct nr_iface_ent *ifs;

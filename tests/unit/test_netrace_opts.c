@@ -41,7 +41,7 @@ int main(void)
 		char *v[] = { "netrace", NULL };
 		CHECK_EQ(parse(&o, 1, v), 0);
 		CHECK_EQ(o.nifaces, 0);
-		CHECK(o.ingress && o.egress && o.full_log && !o.cleanup);
+		CHECK(o.ingress && o.egress && o.full_log && !o.cleanup && !o.stats);
 		CHECK_EQ(o.protos, NR_C_TCP | NR_C_UDP | NR_C_ICMP);
 		CHECK_EQ(o.interval_ns, 5000000000ULL);
 		CHECK_EQ(o.snaplen, 262144);
@@ -54,12 +54,12 @@ int main(void)
 			       "--disable-tcp", "--disable-udp", "--disable-full-log",
 			       "--log-interval", "2.5", "--host", "10.1.2.3/8", "--host=2001:db8::1",
 			       "--port", "53", "--port=443", "-c", "1000", "-w", "-", "-s", "96",
-			       "--cleanup"), 0);
+			       "--cleanup", "--stats"), 0);
 		CHECK_EQ(o.nifaces, 3);
 		CHECK_STR(o.ifaces[0], "eth0");
 		CHECK_STR(o.ifaces[1], "eth1");
 		CHECK_STR(o.ifaces[2], "any");
-		CHECK(!o.ingress && o.egress && !o.full_log && o.cleanup);
+		CHECK(!o.ingress && o.egress && !o.full_log && o.cleanup && o.stats);
 		CHECK_EQ(o.protos, NR_C_ICMP);
 		CHECK_EQ(o.interval_ns, 2500000000ULL);
 		CHECK_EQ(o.nhosts, 2);
