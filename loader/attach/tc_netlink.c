@@ -67,6 +67,8 @@ static int strip_mark(const char *name, char *out, size_t len)
 	return marked;
 }
 
+static int find_by_name(struct nl_sock *s, struct nf_tc_link *l, const char *name);
+
 static int filter_add(struct nl_sock *s, struct nf_tc_link *l, int prog_fd, const char *name)
 {
 	unsigned char buf[TC_MSG_BUF];
@@ -82,9 +84,11 @@ static int filter_add(struct nl_sock *s, struct nf_tc_link *l, int prog_fd, cons
 		r = nl_request(s, &m, echo_cb, l);
 	if (r < 0)
 		return tc_fail(s, r, "add bpf filter", l->ifindex);
-	if (!l->handle) {
-		nf_seterr("tc: add bpf filter on ifindex %d: the kernel echoed no handle",
-			  l->ifindex);
+	/* The filter is in place: without its handle it could never be
+	 * deleted, so look it up by its name (unique: it has our pid). */
+	if (!l->handle && find_by_name(s, l, full) < 0) {
+		nf_seterr("tc: add bpf filter on ifindex %d: the kernel echoed no handle, and no "
+			  "filter named %s is listed", l->ifindex, full);
 		return -EPROTO;
 	}
 	return 0;
@@ -170,6 +174,24 @@ static int filters_dump(struct nl_sock *s, int ifindex, struct filter_list *fl)
 			return tc_fail(s, r, "dump filters", ifindex);
 	}
 	return 0;
+}
+
+/* The handle and prio of the filter called name on l's hook: 0, or -ENOENT. */
+static int find_by_name(struct nl_sock *s, struct nf_tc_link *l, const char *name)
+{
+	struct filter_list fl = { NULL, 0, 0, name };
+	int r = filters_dump(s, l->ifindex, &fl), found = -ENOENT;
+	uint32_t parent = tc_clsact_parent(l->dir == NF_TC_INGRESS);
+
+	for (size_t i = 0; r == 0 && i < fl.n && found; i++) {
+		if (fl.v[i].parent != parent || strcmp(fl.v[i].name, name))
+			continue;
+		l->handle = fl.v[i].handle;
+		l->prio = fl.v[i].prio;
+		found = 0;
+	}
+	free(fl.v);
+	return found;
 }
 
 int tc_nl_detach(struct nf_tc_link *l)

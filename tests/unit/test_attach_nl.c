@@ -612,6 +612,8 @@ static struct {
 	uint16_t sent_flags[32];
 	int nsent, open_fds;
 	int new_filter_err;        /* errno for RTM_NEWTFILTER (0: echo + ack) */
+	int no_echo;               /* RTM_NEWTFILTER: the ack alone */
+	const char *dump_name;     /* RTM_GETTFILTER: one filter of this name, handle 7 */
 	int del_filter_err;        /* errno for RTM_DELTFILTER */
 	int qdisc_exists;          /* RTM_NEWQDISC answers -EEXIST */
 	int dump_filters;          /* entries per RTM_GETTFILTER dump */
@@ -654,7 +656,8 @@ static void fk_answer(const struct nlmsghdr *req)
 			w_error(fk_push(), seq, -fk.new_filter_err, "cls_bpf said no", 0);
 			break;
 		}
-		w_filter(fk_push(), seq, t->tcm_parent, 49152, 1, "nflux_test");
+		if (!fk.no_echo)
+			w_filter(fk_push(), seq, t->tcm_parent, 49152, 1, "nflux_test");
 		w_error(fk_push(), seq, 0, NULL, 1);
 		break;
 	case RTM_DELTFILTER:
@@ -663,6 +666,8 @@ static void fk_answer(const struct nlmsghdr *req)
 	case RTM_GETTFILTER: {
 		struct wbuf *w = fk_push();
 
+		if (fk.dump_name)
+			w_filter(w, seq, t->tcm_parent, 49153, 7, fk.dump_name);
 		for (int i = 0; i < fk.dump_filters; i++)
 			w_filter(w, seq, t->tcm_parent, 100 + (uint32_t)i, 1,
 				 i % 2 ? "other" : "nflux_old");
@@ -914,6 +919,26 @@ static void test_fake_tc(void)
 		CHECK(sent_seq(want, 6));
 		CHECK_EQ(nf_tc_detach(&l), 0);
 		CHECK_EQ(fk.nsent, 6);
+	}
+	T_CASE("tc fake: no handle echoed: found by name, and so detached") {
+		static const uint16_t want[] = { RTM_NEWQDISC, RTM_NEWTFILTER, RTM_GETTFILTER,
+						 RTM_GETTFILTER, RTM_DELTFILTER };
+		fk_reset();
+		fk.no_echo = 1;
+		fk.qdisc_exists = 1;
+		fk.dump_name = "nflux_test";
+		REQUIRE(nf_tc_attach(&l, 4, NF_TC_INGRESS, 3, "nflux_test", 1) == 0);
+		CHECK_EQ(l.handle, 7);
+		CHECK_EQ(l.prio, 49153);
+		CHECK_EQ(nf_tc_detach(&l), 0);
+		CHECK(sent_seq(want, 5));
+		fk_reset();
+		fk.no_echo = 1;
+		fk.qdisc_exists = 1;
+		fk.dump_name = "nflux_other";  /* not ours: an error, not a guess */
+		CHECK_EQ(nf_tc_attach(&l, 4, NF_TC_INGRESS, 3, "nflux_test", 1), -EPROTO);
+		CHECK(strstr(nf_lasterr(), "no filter named nflux_test") != NULL);
+		CHECK_EQ(fk.open_fds, 0);
 	}
 	T_CASE("tc fake: failed filter removes the clsact it made") {
 		static const uint16_t want[] = { RTM_NEWQDISC, RTM_NEWTFILTER, RTM_DELQDISC };
