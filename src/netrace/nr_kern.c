@@ -157,8 +157,8 @@ int nr_kern_load(struct nr_kern *k, struct nr_config *cfg, const struct nr_kern_
 static int attach_one(struct nr_kern *k, const struct nr_iface_ent *ifc, enum nf_tc_dir dir)
 {
 	int fd = nf_bpf_prog_fd(&k->b, prog_name(ifc->l3, dir));
-	char name[48];
-	nr_filter_name(name, sizeof(name), dir == NF_TC_INGRESS, (long)getpid());
+	char name[NR_FILTER_NAME_MAX];
+	nr_filter_name(name, sizeof(name), dir == NF_TC_INGRESS, (long)getpid(), k->self_start);
 	if (fd < 0) {
 		nf_err("netrace: program %s is missing", prog_name(ifc->l3, dir));
 		return -ENOENT;
@@ -179,6 +179,7 @@ static int attach_one(struct nr_kern *k, const struct nr_iface_ent *ifc, enum nf
 int nr_kern_attach(struct nr_kern *k, const struct nr_iface_ent *ifs, size_t n, int ingress,
 		   int egress)
 {
+	k->self_start = nr_self_start();
 	k->links = calloc(2 * n + 1, sizeof(*k->links));
 	if (!k->links)
 		return -ENOMEM;

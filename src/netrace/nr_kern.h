@@ -31,6 +31,7 @@ struct nr_kern {
 	struct nf_tc_link *links;
 	size_t nlinks;
 	int bpf_stats_fd;          /* BPF_ENABLE_STATS, or -1 */
+	uint64_t self_start;       /* our start time, in our filters' names */
 };
 
 /* Load with cfg (flags, snaplen, filters filled in; NR_C_PERF is decided
