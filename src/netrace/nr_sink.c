@@ -1,5 +1,6 @@
 #include "nr_sink.h"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "netrace.h"
 #include "nr_fmt.h"
@@ -19,6 +20,13 @@ int nr_sink_open(struct nr_sink *s, enum nr_format fmt, int fd, const struct nr_
 	nr_clock_sync(&s->clock);
 	size_t max_rec = fmt == NR_OUT_PCAPNG ? NR_SNAP_MAX + HDR_MAX : NR_FMT_MAX;
 	int r = outbuf_init(&s->ob, fd, FLUSH_AT, max_rec);
+	if (!r && fmt == NR_OUT_JSON) {
+		s->json_names = calloc(nifs ? nifs : 1, sizeof(*s->json_names));
+		if (!s->json_names)
+			return -ENOMEM;
+		for (size_t i = 0; i < nifs; i++)
+			nr_json_iface(s->json_names[i], ifs[i].name);
+	}
 	if (r || fmt != NR_OUT_PCAPNG)
 		return r;
 	uint8_t *p = (uint8_t *)outbuf_reserve(&s->ob, HDR_MAX);
@@ -45,12 +53,28 @@ static long find_iface(struct nr_sink *s, uint32_t ifindex)
 	return -1;
 }
 
-static void write_line(struct nr_sink *s, const struct nr_event *ev, const char *ifname,
-		       uint64_t real_ns)
+/* The line of a record; id is its interface's index in the table, or -1
+ * (then named "ifN"). */
+static void write_line(struct nr_sink *s, const struct nr_event *ev, long id, uint64_t real_ns)
 {
+	char unknown[NR_JSON_IFACE_MAX];
+	const char *name = unknown;
+	if (id >= 0) {
+		name = s->format == NR_OUT_JSON ? s->json_names[id] : s->ifs[id].name;
+	} else {
+		struct strbuf b;
+		sb_init(&b, unknown, sizeof(unknown));
+		sb_puts(&b, s->format == NR_OUT_JSON ? "\"if" : "if");
+		sb_putu(&b, ev->ifindex);
+		if (s->format == NR_OUT_JSON)
+			sb_putc(&b, '"');
+		sb_finish(&b);
+	}
 	char *p = outbuf_reserve(&s->ob, NR_FMT_MAX);
-	int n = s->format == NR_OUT_JSON ? nr_fmt_json(p, NR_FMT_MAX, ev, ifname, real_ns)
-					 : nr_fmt_text(p, NR_FMT_MAX, ev, ifname, real_ns);
+	if (!p)
+		return;
+	int n = s->format == NR_OUT_JSON ? nr_fmt_json(p, NR_FMT_MAX, ev, name, real_ns)
+					 : nr_fmt_text(p, NR_FMT_MAX, ev, name, real_ns);
 	if (n > 0)
 		outbuf_commit(&s->ob, (size_t)n);
 }
@@ -119,15 +143,7 @@ int nr_sink_event(void *ctx, const void *data, size_t len)
 		}
 		write_epb(s, ev, pkt, id, real_ns);
 	} else {
-		char unknown[IF_NAMESIZE + 8];
-		const char *name = id >= 0 ? s->ifs[id].name : unknown;
-		if (id < 0) {
-			struct strbuf b;
-			sb_init(&b, unknown, sizeof(unknown));
-			sb_puts(&b, "if");
-			sb_putu(&b, ev->ifindex);
-		}
-		write_line(s, ev, name, real_ns);
+		write_line(s, ev, id, real_ns);
 	}
 	s->written++;
 	if (s->limit && s->written >= s->limit)
@@ -137,5 +153,7 @@ int nr_sink_event(void *ctx, const void *data, size_t len)
 
 int nr_sink_close(struct nr_sink *s)
 {
+	free(s->json_names);
+	s->json_names = NULL;
 	return outbuf_close(&s->ob);
 }

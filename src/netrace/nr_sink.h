@@ -21,6 +21,7 @@ struct nr_sink {
 	enum nr_format format;
 	struct nr_clock clock;
 	const struct nr_iface_ent *ifs;
+	char (*json_names)[6 * IF_NAMESIZE + 3]; /* JSON: each name escaped, once */
 	size_t nifs, last;         /* last: index of the last lookup hit */
 	uint64_t written, limit;   /* limit 0: none */
 	uint64_t malformed;        /* records too short to decode */

@@ -130,7 +130,7 @@ int main(void)
 		e.dport = 443;
 		e.ip_len = 60;
 		e.tcp_flags = NR_TCP_SYN | NR_TCP_ACK;
-		int n = nr_fmt_json(line, sizeof(line), &e, "eth0", TS_NS);
+		int n = nr_fmt_json(line, sizeof(line), &e, "\"eth0\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"eth0\",\"ifindex\":3,"
 				"\"dir\":\"ingress\",\"family\":\"ipv4\",\"proto\":\"tcp\","
 				"\"src\":\"10.0.0.1\",\"dst\":\"192.168.1.20\",\"sport\":43210,"
@@ -147,7 +147,7 @@ int main(void)
 		e.dport = 2;
 		e.ip_len = 40;
 		e.tcp_flags = 0xff;
-		nr_fmt_json(line, sizeof(line), &e, "eth0.10", TS_NS);
+		nr_fmt_json(line, sizeof(line), &e, "\"eth0.10\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"eth0.10\",\"ifindex\":3,"
 				"\"dir\":\"egress\",\"family\":\"ipv4\",\"proto\":\"tcp\","
 				"\"src\":\"10.0.0.1\",\"dst\":\"192.168.1.20\",\"sport\":1,\"dport\":2,"
@@ -164,7 +164,7 @@ int main(void)
 		e.ttl = 1;
 		e.supp_pkts = 999;
 		e.supp_bytes = 27972;
-		nr_fmt_json(line, sizeof(line), &e, "veth0", TS_NS);
+		nr_fmt_json(line, sizeof(line), &e, "\"veth0\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"veth0\",\"ifindex\":3,"
 				"\"dir\":\"ingress\",\"family\":\"ipv4\",\"proto\":\"udp\","
 				"\"src\":\"10.0.0.1\",\"dst\":\"192.168.1.20\",\"sport\":5353,\"dport\":53,"
@@ -177,7 +177,7 @@ int main(void)
 		e.flags = NR_F_ICMP;
 		e.icmp_type = 8;
 		e.ip_len = 84;
-		nr_fmt_json(line, sizeof(line), &e, "veth0", TS_NS);
+		nr_fmt_json(line, sizeof(line), &e, "\"veth0\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"veth0\",\"ifindex\":3,"
 				"\"dir\":\"ingress\",\"family\":\"ipv4\",\"proto\":\"icmp\","
 				"\"src\":\"10.0.0.1\",\"dst\":\"192.168.1.20\",\"len\":84,\"ttl\":64,"
@@ -185,7 +185,7 @@ int main(void)
 		e = v4_event(17);
 		e.flags = NR_F_FRAG;
 		e.ip_len = 1500;
-		nr_fmt_json(line, sizeof(line), &e, "veth0", TS_NS);
+		nr_fmt_json(line, sizeof(line), &e, "\"veth0\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"veth0\",\"ifindex\":3,"
 				"\"dir\":\"ingress\",\"family\":\"ipv4\",\"proto\":\"udp\","
 				"\"src\":\"10.0.0.1\",\"dst\":\"192.168.1.20\",\"len\":1500,\"ttl\":64}\n");
@@ -204,22 +204,28 @@ int main(void)
 		e.ip_len = 72;
 		inet_pton(AF_INET6, "fe80::1", e.saddr);
 		inet_pton(AF_INET6, "ff02::1:ff00:2", e.daddr);
-		nr_fmt_json(line, sizeof(line), &e, "wg0", TS_NS);
+		nr_fmt_json(line, sizeof(line), &e, "\"wg0\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"wg0\",\"ifindex\":7,"
 				"\"dir\":\"egress\",\"family\":\"ipv6\",\"proto\":\"icmpv6\","
 				"\"src\":\"fe80::1\",\"dst\":\"ff02::1:ff00:2\",\"len\":72,\"ttl\":255,"
 				"\"icmp_type\":135,\"icmp_code\":0}\n");
 		e.proto = 47;
 		e.flags = 0;
-		nr_fmt_json(line, sizeof(line), &e, "wg0", TS_NS);
+		nr_fmt_json(line, sizeof(line), &e, "\"wg0\"", TS_NS);
 		CHECK_STR(line, "{\"ts\":\"2026-11-28T04:05:06.123456Z\",\"iface\":\"wg0\",\"ifindex\":7,"
 				"\"dir\":\"egress\",\"family\":\"ipv6\",\"proto\":\"47\","
 				"\"src\":\"fe80::1\",\"dst\":\"ff02::1:ff00:2\",\"len\":72,\"ttl\":255}\n");
 	}
 
-	T_CASE("json escapes odd interface names") {
+	T_CASE("json escapes odd interface names (once, by nr_json_iface)") {
 		struct nr_event e = v4_event(47);
-		nr_fmt_json(line, sizeof(line), &e, "a\"b\\c\x01", TS_NS);
+		char name[NR_JSON_IFACE_MAX];
+		nr_json_iface(name, "a\"b\\c\x01");
+		CHECK_STR(name, "\"a\\\"b\\\\c\\u0001\"");
+		nr_json_iface(name, "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"); /* worst case fits */
+		CHECK_EQ(strlen(name), 6 * 15 + 2);
+		nr_json_iface(name, "a\"b\\c\x01");
+		nr_fmt_json(line, sizeof(line), &e, name, TS_NS);
 		CHECK(strstr(line, "\"iface\":\"a\\\"b\\\\c\\u0001\",") != NULL);
 	}
 
