@@ -198,6 +198,17 @@ static int perf_consume(struct nf_reader *r)
 	return total;
 }
 
+/* The CPUs epoll named (their fds were added with data.u32 = cpu). */
+static int perf_consume_ready(struct nf_reader *r, const struct epoll_event *evs, int n)
+{
+	struct nf_perfbuf *pb = (struct nf_perfbuf *)r;
+	int total = 0;
+	for (int i = 0; i < n && !r->stop; i++)
+		if (evs[i].data.u32 < (uint32_t)pb->ncpus)
+			total += consume_cpu(pb, (int)evs[i].data.u32);
+	return total;
+}
+
 static void perf_close(struct nf_reader *r)
 {
 	struct nf_perfbuf *pb = (struct nf_perfbuf *)r;
@@ -214,7 +225,9 @@ static void perf_close(struct nf_reader *r)
 	pb->ncpus = 0;
 }
 
-static const struct nf_reader_ops perf_ops = { .consume = perf_consume, .close = perf_close };
+static const struct nf_reader_ops perf_ops = {
+	.consume = perf_consume, .consume_ready = perf_consume_ready, .close = perf_close,
+};
 
 struct nf_reader *nf_perfbuf_new(int map_fd, nf_event_fn fn, void *ctx, uint32_t wake_bytes)
 {

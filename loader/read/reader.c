@@ -52,8 +52,11 @@ int nf_reader_poll(struct nf_reader *r, int timeout_ms)
 	int n = nf_sys->epoll_wait(r->epfd, evs, 16, timeout_ms);
 	if (n < 0)
 		return -errno;
-	/* Any wakeup: drain everything; consumers read only what is ready. */
-	return nf_reader_drain(r);
+	if (n == 0 || !r->ops->consume_ready || ++r->wakeups % NF_FULL_DRAIN_EVERY == 0)
+		return nf_reader_drain(r); /* consumers read only what is there */
+	r->stop = 0;
+	int total = r->ops->consume_ready(r, evs, n);
+	return r->stop ? r->stop : total;
 }
 
 uint64_t nf_reader_lost(const struct nf_reader *r)

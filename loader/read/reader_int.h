@@ -5,11 +5,15 @@
 #ifndef NF_READER_INT_H
 #define NF_READER_INT_H
 #include "reader.h"
+#include <sys/epoll.h>
 
 struct nf_reader_ops {
 	/* Hand every ready record to r->fn; the number handed. Stops early,
 	 * with r->stop set, when the callback returns non-zero. */
 	int (*consume)(struct nf_reader *r);
+	/* Optional: only the rings epoll reported ready (evs[i].data.u32
+	 * names one); NULL: consume() serves. */
+	int (*consume_ready)(struct nf_reader *r, const struct epoll_event *evs, int n);
 	/* Release the transport's mappings and fds (not the base). */
 	void (*close)(struct nf_reader *r);
 };
@@ -22,7 +26,13 @@ struct nf_reader {
 	uint64_t lost;
 	int stop;                  /* a callback's non-zero return */
 	size_t page;
+	unsigned wakeups;          /* polls that woke; every NF_FULL_DRAIN_EVERY-th drains all */
 };
+
+/* Rings below their wakeup mark are read when a poll times out, and at
+ * least at every this many wakeups, so that a busy CPU cannot starve a
+ * quiet one. */
+#define NF_FULL_DRAIN_EVERY 16
 
 /* Fill the base and create its epoll fd. 0 or -errno (nf_lasterr()). */
 int nf_reader_base_init(struct nf_reader *r, const struct nf_reader_ops *ops,

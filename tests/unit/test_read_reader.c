@@ -84,11 +84,17 @@ static int fake_epoll_ctl(int ep, int op, int fd, struct epoll_event *ev)
 	epoll_adds += op == EPOLL_CTL_ADD;
 	return 0;
 }
+/* The perf CPUs that epoll reports ready (bit per CPU; the ring buffer's
+ * map fd is reported as one event whatever it says); 0: a timeout. */
+static unsigned ready_mask = ~0u;
 static int fake_epoll_wait(int ep, struct epoll_event *evs, int max, int to)
 {
-	(void)ep, (void)max, (void)to;
-	evs[0].events = EPOLLIN;
-	return 1;
+	(void)ep, (void)to;
+	int n = 0;
+	for (int cpu = 0; cpu < NCPU && n < max; cpu++)
+		if (ready_mask & (1u << cpu))
+			evs[n++] = (struct epoll_event){ .events = EPOLLIN, .data.u32 = (uint32_t)cpu };
+	return n;
 }
 static int fake_close(int fd) { (void)fd; closes++; return 0; }
 static int fake_open(const char *path, int flags, int mode)
@@ -336,6 +342,32 @@ static void test_perf(void)
 		nf_reader_free(r);
 		CHECK_EQ(munmaps, NCPU);
 		CHECK_EQ(closes, NCPU + 2); /* perf fds, epoll, the sysfs file */
+	}
+	T_CASE("perf: a wakeup reads the CPUs epoll named; the others at a timeout or every 16th") {
+		use_fake();
+		memset(&s, 0, sizeof(s));
+		fake_max_entries = NCPU;
+		for (int i = 0; i < NCPU; i++)
+			memset(perf_mem[i], 0, perf_len);
+		struct nf_reader *r = nf_reader_open(8, BPF_MAP_TYPE_PERF_EVENT_ARRAY, collect, &s);
+		REQUIRE(r);
+		perf_sample(0, 8, 0x01);
+		perf_sample(1, 9, 0x02);
+		ready_mask = 2;                        /* CPU 1 only */
+		CHECK_EQ(nf_reader_poll(r, 0), 1);
+		CHECK_EQ(s.len[0], 9);
+		CHECK(pmeta(0)->data_tail != pmeta(0)->data_head); /* CPU 0 waits */
+		ready_mask = 0;                        /* a timeout: everything */
+		CHECK_EQ(nf_reader_poll(r, 0), 1);
+		CHECK_EQ(s.len[1], 8);
+		ready_mask = 2;
+		int got = 0;
+		perf_sample(0, 5, 0x03);
+		for (int i = 0; i < NF_FULL_DRAIN_EVERY; i++)
+			got += nf_reader_poll(r, 0);
+		CHECK_EQ(got, 1);                      /* CPU 0's, by the 16th wakeup */
+		ready_mask = ~0u;
+		nf_reader_free(r);
 	}
 	T_CASE("perf: batched wakeups at a byte mark, at most half the buffer") {
 		use_fake();
