@@ -24,6 +24,8 @@ static int prog_loads;
 static int fail_prog;                /* PROG_LOAD: 0 ok, else -errno ... */
 static uint32_t need_log;            /* ... until log_size >= need_log (ENOSPC before) */
 static int fail_map_errno;
+static int btf_needs_log;            /* BTF_LOAD: EINVAL unless a log buffer is given */
+static int btf_loads;
 static int reject_names;             /* PROG_LOAD: EINVAL when named */
 static char prog_name_seen[BPF_OBJ_NAME_LEN];
 static struct bpf_insn insns_seen[8];
@@ -97,6 +99,9 @@ static long fake_bpf(int cmd, union bpf_attr *a, unsigned int size)
 	case BPF_PROG_LOAD:
 		return prog_load(a);
 	case BPF_BTF_LOAD:
+		btf_loads++;
+		if (btf_needs_log && !a->btf_log_buf)
+			return fail(EINVAL);
 		return new_fd();
 	case BPF_LINK_CREATE:
 		return fail(ENODEV);
@@ -237,6 +242,29 @@ static void test_maps(void)
 		CHECK_EQ(fds_open(), 0);
 		CHECK(!nf_bpf_loaded(&b));
 		nf_unload(&b); /* twice is harmless */
+		nf_obj_free(&o);
+	}
+	T_CASE("load: BTF accepted only on the retry with a log is kept, then closed") {
+		reset();
+		/* The smallest BTF: one INT "int". */
+		static const uint32_t blob[] = {
+			0x0001eb9f, 24, 0, 16, 16, 5,          /* magic+version+flags, hdr_len, offs */
+			1, 1u << 24, 4, 32,                    /* INT "int", size 4, 32 bits */
+			0x746e6900, 0x00000000,                /* "\0int\0" + padding */
+		};
+		struct nf_obj o;
+		struct nf_bpf b;
+		make_obj(&o);
+		o.btf = nf_btf_new(blob, 24 + 16 + 5);
+		REQUIRE(o.btf != NULL);
+		btf_needs_log = 1;
+		btf_loads = 0;
+		REQUIRE(nf_load(&b, &o, NULL) == 0);
+		CHECK_EQ(btf_loads, 2);
+		CHECK(b.btf_fd >= FD0);
+		nf_unload(&b);
+		CHECK_EQ(fds_open(), 0); /* the retry's fd was kept, so it was closed */
+		btf_needs_log = 0;
 		nf_obj_free(&o);
 	}
 	T_CASE("load: EPERM from map creation names the memlock limit") {
