@@ -233,7 +233,14 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 		if (off >= want)
 			break;
 		__u64 left = want - off;
-		__u32 len = left < TT_CHUNK ? (__u32)left : TT_CHUNK;
+		/* Both branches give the verifier a bound it can see on every
+		 * kernel (a min() of a u64 is lost in 32-bit subregisters
+		 * before 6.x: "R2 min value is negative"). */
+		__u32 len;
+		if (left >= TT_CHUNK)
+			len = TT_CHUNK;
+		else
+			len = (__u32)left & (TT_CHUNK - 1);
 		if (bpf_probe_read_user(s->data, len, (void *)(buf + off))) {
 			*lost += len;
 			continue;
