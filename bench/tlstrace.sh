@@ -57,6 +57,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	round >>"$T/none" || { echo "bench/tlstrace.sh: curl failed" >&2; exit 1; }
+	rm -f "$T/tracer.err" # the last round's "attached" must not count
 	"$NFLUX" --log-format json tlstrace --lib "$T/lib/libssl.so.3" $BENCH_TRACER_ARGS >>"${BENCH_OUT:-$T/events.json}" 2>"$T/tracer.err" &
 	TRACER=$!
 	_w=0
@@ -89,3 +90,14 @@ awk -v n="$none" -v t="$traced" -v m=$((REQS * MIB)) 'BEGIN {
 	printf "| nflux tlstrace (JSON to a file) | %.3f | %.1f | %.1f%% |\n", t, m / t, 100 * n / t }'
 echo
 echo "Plaintext captured: $captured bytes ($lost lost) for $total MiB of responses plus requests."
+# What one probe hit costs here: the floor under any uprobe tracer's
+# overhead (each TLS call takes two: entry and return).
+NFTOOL=${NFTOOL:-$ROOT/build/nftool}
+if [ -x "$NFTOOL" ]; then
+	t0=$(date +%s.%N)
+	"$NFTOOL" probe uprobe -n 1000 >/dev/null 2>&1
+	t1=$(date +%s.%N)
+	"$NFTOOL" probe uprobe -n 101000 >/dev/null 2>&1
+	t2=$(date +%s.%N)
+	echo "$t0 $t1 $t2" | awk '{ printf "\nOne uprobe hit on this machine: %.1f us (nftool probe: 100000 extra calls).\n", (($3 - $2) - ($2 - $1)) * 10 }'
+fi
