@@ -82,7 +82,7 @@ struct {
  * constant size; this one is sized by what it carries). Indexed by CPU. */
 struct tt_scratch {
 	struct tt_data hdr;
-	__u8 data[TT_CHUNK];
+	__u8 data[2 * TT_CHUNK]; /* room for the verifier's bound on a chunk (0xffff) */
 };
 
 struct {
@@ -232,15 +232,13 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 		__u64 off = (__u64)i * TT_CHUNK;
 		if (off >= want)
 			break;
-		__u64 left = want - off;
-		/* Both branches give the verifier a bound it can see on every
-		 * kernel (a min() of a u64 is lost in 32-bit subregisters
-		 * before 6.x: "R2 min value is negative"). */
-		__u32 len;
-		if (left >= TT_CHUNK)
+		__u64 len = want - off;
+		if (len > TT_CHUNK)
 			len = TT_CHUNK;
-		else
-			len = (__u32)left & (TT_CHUNK - 1);
+		/* A mask the compiler may not drop: it gives every verifier
+		 * (5.10's too) a bound it can see, within the scratch area,
+		 * without another branch per chunk. It never changes len. */
+		asm volatile("%[len] &= 0xffff" : [len] "+r"(len));
 		if (bpf_probe_read_user(s->data, len, (void *)(buf + off))) {
 			*lost += len;
 			continue;
