@@ -82,7 +82,7 @@ struct {
  * constant size; this one is sized by what it carries). Indexed by CPU. */
 struct tt_scratch {
 	struct tt_data hdr;
-	__u8 data[2 * TT_CHUNK]; /* room for the verifier's bound on a chunk (0xffff) */
+	__u8 data[TT_CHUNK];
 };
 
 struct {
@@ -216,42 +216,61 @@ static __always_inline __u64 next_call_id(void)
 	return (__u64)bpf_get_smp_processor_id() << 48 | (*seq & 0xffffffffffffULL);
 }
 
+/* One data record: len bytes of buf at off. 0, or -1 when the bytes could
+ * not be read or did not fit in the ring. */
+static __always_inline int send_chunk(void *ctx, struct tt_scratch *s, __u64 call_id, __u64 buf,
+				      __u64 off, __u64 len)
+{
+	if (bpf_probe_read_user(s->data, len, (void *)(buf + off)))
+		return -1;
+	s->hdr.type = TT_REC_DATA;
+	s->hdr.len = (__u32)len;
+	s->hdr.call_id = call_id;
+	s->hdr.offset = (__u32)off;
+	s->hdr.pad = 0;
+	return emit(ctx, s, sizeof(s->hdr) + len) ? -1 : 0;
+}
+
 /* Send want bytes from buf as data records; returns the bytes sent, and
- * adds those that did not fit in the ring to *lost. */
+ * adds those that did not fit in the ring to *lost. Every record but a
+ * short call's only one has the constant size TT_CHUNK: the last, partial
+ * chunk is sent as the call's last TT_CHUNK bytes, overlapping the one
+ * before (userspace keeps the new part). A variable size in the loop made
+ * older verifiers lose its bound or give up after a million steps. */
 static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __u64 want,
 					 __u64 *lost)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct tt_scratch *s = bpf_map_lookup_elem(&tt_scratch, &cpu);
-	__u64 sent = 0;
 	if (!s) {
 		*lost += want;
 		return 0;
 	}
+	if (want < TT_CHUNK) {
+		__u64 len = want & (TT_CHUNK - 1); /* == want; the mask is the verifier's bound */
+		if (send_chunk(ctx, s, call_id, buf, 0, len)) {
+			*lost += want;
+			return 0;
+		}
+		return want;
+	}
+	__u64 sent = 0, done = 0;
 	for (__u32 i = 0; i < TT_MAX_CHUNKS; i++) {
 		__u64 off = (__u64)i * TT_CHUNK;
-		if (off >= want)
+		if (off + TT_CHUNK > want)
 			break;
-		__u64 len = want - off;
-		if (len > TT_CHUNK)
-			len = TT_CHUNK;
-		/* A mask the compiler may not drop: it gives every verifier
-		 * (5.10's too) a bound it can see, within the scratch area,
-		 * without another branch per chunk. It never changes len. */
-		asm volatile("%[len] &= 0xffff" : [len] "+r"(len));
-		if (bpf_probe_read_user(s->data, len, (void *)(buf + off))) {
-			*lost += len;
-			continue;
-		}
-		s->hdr.type = TT_REC_DATA;
-		s->hdr.len = len;
-		s->hdr.call_id = call_id;
-		s->hdr.offset = (__u32)off;
-		s->hdr.pad = 0;
-		if (emit(ctx, s, sizeof(s->hdr) + len))
-			*lost += len;
+		if (send_chunk(ctx, s, call_id, buf, off, TT_CHUNK))
+			*lost += TT_CHUNK;
 		else
-			sent += len;
+			sent += TT_CHUNK;
+		done = off + TT_CHUNK;
+	}
+	if (done < want) {
+		__u64 tail = want - done;
+		if (send_chunk(ctx, s, call_id, buf, want - TT_CHUNK, TT_CHUNK))
+			*lost += tail;
+		else
+			sent += tail;
 	}
 	return sent;
 }

@@ -45,7 +45,9 @@ enum tt_rec_type {
 #define TT_F_PEEK 0x02       /* SSL_peek: the bytes will be read again */
 #define TT_F_CUT 0x04        /* --max-bytes cut the call */
 
-/* TT_REC_DATA: len plaintext bytes follow, at offset within the call. */
+/* TT_REC_DATA: len plaintext bytes follow, at offset within the call. A
+ * call's last record may overlap the one before it (it carries the call's
+ * last TT_CHUNK bytes); only its new part counts in tt_call.captured. */
 struct tt_data {
 	__u32 type;
 	__u32 len;

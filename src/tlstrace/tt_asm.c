@@ -195,13 +195,23 @@ static void on_data(struct tt_asm *a, const uint8_t *rec, size_t len)
 	}
 	if (a->calls[i].gap)
 		return;
-	if (h.offset != a->calls[i].len || grow(a, &i, a->calls[i].len + h.len)) {
+	/* A call's last record may overlap the one before (bpf/tlstrace.h):
+	 * keep what is new; a record that starts past the end is a gap. */
+	size_t have = a->calls[i].len;
+	if (h.offset > have) {
 		a->calls[i].gap = 1; /* the rest shows as missing in the event */
 		return;
 	}
+	size_t skip = have - h.offset;
+	if (skip >= h.len)
+		return; /* nothing new */
+	if (grow(a, &i, have + h.len - skip)) {
+		a->calls[i].gap = 1;
+		return;
+	}
 	struct pending *p = &a->calls[i];
-	memcpy(p->buf + p->len, rec + sizeof(h), h.len);
-	p->len += h.len;
+	memcpy(p->buf + p->len, rec + sizeof(h) + skip, h.len - skip);
+	p->len += h.len - skip;
 	return;
 malformed:
 	a->st.malformed++;

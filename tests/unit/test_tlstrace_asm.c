@@ -302,6 +302,20 @@ int main(void)
 		CHECK_EQ(tt_asm_in_flight(a), 0);
 	}
 
+	T_CASE("the last chunk overlaps the one before, as the kernel sends it: the new part is kept") {
+		REQUIRE(fresh(0, 0, on_maps));
+		uint64_t id = CPU(3, 1);
+		uint32_t want = 2 * TT_CHUNK + 100;
+		feed(a, data_rec(id, 0, TT_CHUNK));
+		feed(a, data_rec(id, TT_CHUNK, TT_CHUNK));
+		feed(a, data_rec(id, want - TT_CHUNK, TT_CHUNK)); /* the call's last TT_CHUNK bytes */
+		feed(a, call_rec(id, want, want));
+		REQUIRE(k.n == 1);
+		CHECK_EQ(k.ev[0].data_len, want);
+		CHECK(has_pattern(&k.ev[0], id));
+		CHECK_EQ(tt_asm_stats(a)->missing, 0);
+		CHECK_EQ(tt_asm_stats(a)->malformed, 0);
+	}
 	T_CASE("a missing chunk ends the data; the rest counts as missing") {
 		REQUIRE(fresh(0, 0, on_maps));
 		uint64_t id = CPU(2, 5);
@@ -314,7 +328,7 @@ int main(void)
 		uint64_t id2 = CPU(2, 6);
 		feed(a, data_rec(id2, TT_CHUNK, 50));
 		feed(a, call_rec(id2, TT_CHUNK + 50, 50));
-		/* a chunk sent twice is no continuation either */
+		/* a chunk sent again adds nothing, and the data goes on */
 		uint64_t id3 = CPU(2, 7);
 		feed(a, data_rec(id3, 0, 40));
 		feed(a, data_rec(id3, 0, 40));
@@ -324,11 +338,11 @@ int main(void)
 		CHECK_EQ(k.ev[0].data_len, TT_CHUNK);
 		CHECK(has_pattern(&k.ev[0], id));
 		CHECK_EQ(k.ev[1].data_len, 0);
-		CHECK_EQ(k.ev[2].data_len, 40);
+		CHECK_EQ(k.ev[2].data_len, 80);
 		CHECK(has_pattern(&k.ev[2], id3));
 		const struct tt_asm_stats *st = tt_asm_stats(a);
-		CHECK_EQ(st->bytes, TT_CHUNK + 40);
-		CHECK_EQ(st->missing, (2 * TT_CHUNK + 10) + (TT_CHUNK + 50) + 40);
+		CHECK_EQ(st->bytes, TT_CHUNK + 80);
+		CHECK_EQ(st->missing, (2 * TT_CHUNK + 10) + (TT_CHUNK + 50));
 		CHECK_EQ(st->malformed, 0);
 		CHECK_EQ(tt_asm_in_flight(a), 0);
 	}
