@@ -180,6 +180,17 @@ int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out)
 	return r;
 }
 
+uint64_t tt_kern_missed(const struct tt_kern *k)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; k->b.prog_fds && i < k->obj.nprogs; i++) {
+		struct bpf_prog_info info;
+		if (k->b.prog_fds[i] >= 0 && nf_prog_info(k->b.prog_fds[i], &info) == 0)
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void tt_kern_close(struct tt_kern *k)
 {
 	while (k->nprobes > 0)

@@ -43,6 +43,10 @@ int tt_kern_probe_file(struct tt_kern *k, const char *path, const struct nf_host
 int tt_kern_wants_file(const struct nf_host_elf *h);
 /* Counters summed over CPUs. 0 or -errno. */
 int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out);
+/* Runs the kernel skipped because another BPF program was running on
+ * that CPU (bpf_prog_info.recursion_misses, 5.12+; 0 before): each is a
+ * probe hit, a call's entry or return, that nothing recorded. */
+uint64_t tt_kern_missed(const struct tt_kern *k);
 /* Detach everything and unload. Harmless on a failed or zeroed k. */
 void tt_kern_close(struct tt_kern *k);
 
