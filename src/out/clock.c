@@ -38,5 +38,6 @@ void nr_clock_refresh(struct nr_clock *c, uint64_t period_ns)
 
 uint64_t nr_clock_to_real(const struct nr_clock *c, uint64_t mono_ns)
 {
-	return (uint64_t)((int64_t)mono_ns + c->offset_ns);
+	/* Modulo 2^64: a record's timestamp is the kernel's, any value. */
+	return mono_ns + (uint64_t)c->offset_ns;
 }

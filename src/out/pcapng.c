@@ -5,6 +5,7 @@
 #define OPT_COMMENT 1
 #define SHB_USERAPPL 4
 #define IF_NAME 2
+#define IF_DESCRIPTION 3
 #define EPB_FLAGS 2
 
 static size_t pad4(size_t n)
@@ -76,10 +77,10 @@ size_t pcapng_shb(uint8_t *buf, size_t cap, const char *user_appl)
 	return finish(buf, p, opts != 0);
 }
 
-size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
-		  const char *if_name)
+size_t pcapng_idb_desc(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
+		       const char *if_name, const char *if_description)
 {
-	size_t opts = str_opt_len(if_name);
+	size_t opts = str_opt_len(if_name) + str_opt_len(if_description);
 	if (cap < 20 + opts + (opts ? 4 : 0))
 		return 0;
 	uint8_t *p = put32(buf, PCAPNG_IDB);
@@ -88,7 +89,14 @@ size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
 	p = put16(p, 0);
 	p = put32(p, snaplen);
 	p = put_str_opt(p, IF_NAME, if_name);
+	p = put_str_opt(p, IF_DESCRIPTION, if_description);
 	return finish(buf, p, opts != 0);
+}
+
+size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
+		  const char *if_name)
+{
+	return pcapng_idb_desc(buf, cap, linktype, snaplen, if_name, NULL);
 }
 
 static uint32_t tag_len(const struct pcapng_pkt *p)

@@ -31,6 +31,9 @@ struct pcapng_pkt {
 size_t pcapng_shb(uint8_t *buf, size_t cap, const char *user_appl);
 size_t pcapng_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
 		  const char *if_name);
+/* The same with an if_description option too (NULL or "": none). */
+size_t pcapng_idb_desc(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
+		       const char *if_name, const char *if_description);
 size_t pcapng_epb(uint8_t *buf, size_t cap, const struct pcapng_pkt *p);
 /* The length pcapng_epb needs for p. */
 size_t pcapng_epb_len(const struct pcapng_pkt *p);

@@ -259,11 +259,12 @@ static void compact(struct nf_hpack *d)
 
 /* Room for need more bytes after the held ones: the buffer doubles (from
  * 256), never past max_size, which always holds them (every entry also
- * counts 32 bytes it does not store). */
+ * counts 32 bytes it does not store). It exists once there is an entry,
+ * even one of no bytes: offsets into it are taken. */
 static int grow_bytes(struct nf_hpack *d, uint32_t need)
 {
 	uint32_t held = d->tail - d->head;
-	if (held + need > d->bytes_cap) {
+	if (!d->bytes || held + need > d->bytes_cap) {
 		uint32_t n = d->bytes_cap ? 2 * d->bytes_cap : 256;
 		while (n < held + need)
 			n *= 2;

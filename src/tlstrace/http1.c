@@ -57,6 +57,21 @@ static void lose(struct feed *f, size_t skipped, int why)
 	emit(f, (struct nf_h1_event){ .kind = NF_H1_EV_LOST, .skipped = skipped, .why = why });
 }
 
+void nf_h1_gap(struct nf_h1_conn *c, int dir, uint64_t n)
+{
+	struct nf_h1_dir *d = &c->dir[dir & 1];
+	int in_body = d->state == ST_LENGTH ||
+		      (d->state == ST_CHUNKED && d->chunk_state == CS_DATA);
+	if (in_body && d->remaining > n) {
+		d->remaining -= n;
+		d->body_len += n;
+		return;
+	}
+	d->lost_bytes += n;
+	if (d->state != ST_CLOSE && d->state != ST_TUNNEL)
+		d->state = ST_HUNT;
+}
+
 static void end_message(struct feed *f)
 {
 	f->d->messages++;

@@ -140,6 +140,11 @@ void nf_h1_free(struct nf_h1_conn *c);
 /* One chunk of direction dir (0 or 1). Events go to cb; returns how many. */
 int nf_h1_feed(struct nf_h1_conn *c, int dir, const uint8_t *data, size_t len,
 	       nf_h1_cb cb, void *ctx);
+/* n bytes of direction dir were never captured (a truncated call): inside
+ * a body of known length (or a chunk's data) that is long enough they are
+ * counted as body, in a tunnel or a body read until close they are opaque
+ * anyway; otherwise the direction is lost until a chunk starts a message. */
+void nf_h1_gap(struct nf_h1_conn *c, int dir, uint64_t n);
 /* The connection closed this way: ends a body read until close. */
 int nf_h1_close(struct nf_h1_conn *c, int dir, nf_h1_cb cb, void *ctx);
 

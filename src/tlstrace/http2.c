@@ -453,6 +453,18 @@ static size_t eat_preface(struct feed *f, const uint8_t *p, size_t len)
 	return n;
 }
 
+void nf_h2_gap(struct nf_h2_conn *c, int dir, uint64_t n)
+{
+	struct nf_h2_dir *d = &c->dir[dir & 1];
+	d->lost_bytes += n;
+	if (d->state == ST_PAYLOAD && !d->holding && d->need > n) {
+		d->need -= (uint32_t)n;
+		return;
+	}
+	d->state = ST_HUNT;
+	lose_block(d);
+}
+
 /* A chunk starts: the direction's first, or the first after lost bytes,
  * begins a frame we must find plausible (unless the connection is known to
  * be new, for its first frame). */

@@ -175,6 +175,11 @@ void nf_h2_free(struct nf_h2_conn *c);
 /* One chunk of direction dir (0 or 1). Events go to cb; returns how many. */
 int nf_h2_feed(struct nf_h2_conn *c, int dir, const uint8_t *data, size_t len,
 	       nf_h2_cb cb, void *ctx);
+/* n bytes of direction dir were never captured (a truncated call): the
+ * rest of a DATA payload passed over is still in step; anything else loses
+ * the direction (the next chunk must start a plausible frame) and its
+ * HPACK table (a header block may have been among the bytes). */
+void nf_h2_gap(struct nf_h2_conn *c, int dir, uint64_t n);
 /* Does data start like a preface (the first min(len, 24) bytes match)? */
 int nf_h2_is_preface(const uint8_t *data, size_t len);
 

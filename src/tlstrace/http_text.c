@@ -166,7 +166,7 @@ static void put_h2_block(struct strbuf *b, const struct nf_h2_frame *fr)
 	}
 }
 
-static void put_h2_frame(struct strbuf *b, const struct nf_h2_frame *fr)
+void nf_h2_frame_text(struct strbuf *b, const struct nf_h2_frame *fr)
 {
 	const char *type = nf_h2_type_name(fr->type);
 	if (type) {
@@ -195,7 +195,7 @@ void nf_h2_event_text(struct strbuf *b, const struct nf_h2_event *ev)
 	sb_putc(b, ' ');
 	switch (ev->kind) {
 	case NF_H2_EV_PREFACE: sb_puts(b, "PREFACE"); break;
-	case NF_H2_EV_FRAME: put_h2_frame(b, ev->frame); break;
+	case NF_H2_EV_FRAME: nf_h2_frame_text(b, ev->frame); break;
 	case NF_H2_EV_LOST:
 		sb_puts(b, "LOST");
 		put_kv(b, "bytes", ev->skipped);
@@ -214,7 +214,7 @@ static void put_version(struct strbuf *b, unsigned v)
 	sb_putu(b, v % 10);
 }
 
-static void put_h1_head(struct strbuf *b, const struct nf_h1_msg *m)
+void nf_h1_msg_text(struct strbuf *b, const struct nf_h1_msg *m)
 {
 	if (m->is_request) {
 		nf_put_escaped(b, m->method, m->method_len);
@@ -262,7 +262,7 @@ void nf_h1_event_text(struct strbuf *b, const struct nf_h1_event *ev)
 	sb_puts(b, ev->kind > 0 && ev->kind <= NF_H1_EV_LOST ? kinds[ev->kind] : "?");
 	sb_putc(b, ' ');
 	switch (ev->kind) {
-	case NF_H1_EV_HEAD: put_h1_head(b, ev->msg); break;
+	case NF_H1_EV_HEAD: nf_h1_msg_text(b, ev->msg); break;
 	case NF_H1_EV_BODY: case NF_H1_EV_TUNNEL: sb_putu(b, ev->len); break;
 	case NF_H1_EV_END: sb_putu(b, ev->body_len); break;
 	case NF_H1_EV_LOST:

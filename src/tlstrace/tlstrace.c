@@ -11,14 +11,18 @@
 #include "cmd_run.h"
 #include "log.h"
 #include "kern/caps.h"
+#include "kern/sys.h"
 #include "read/reader.h"
+#include "out/capture_file.h"
 #include "out/clock.h"
 #include "out/outbuf.h"
 #include "tt_asm.h"
 #include "tt_discover.h"
 #include "tt_fmt.h"
+#include "tt_http.h"
 #include "tt_kern.h"
 #include "tt_opts.h"
+#include "tt_pcap.h"
 #include "tt_sock.h"
 
 #define POLL_MS 100
@@ -43,6 +47,9 @@ struct run {
 	struct tt_disc *disc;      /* NULL when the files were named */
 	struct tt_asm *asm_;
 	struct tt_conns *conns;
+	struct tt_http *http;      /* NULL with --no-http or -w */
+	struct tt_pcap *pcap;      /* -w */
+	int out_fd;                /* 1, or the -w file */
 	struct outbuf ob;
 	struct nr_clock clock;
 	uint64_t written;
@@ -62,6 +69,17 @@ static void swap_ends(struct tt_addr *a)
 	a->dport = p;
 }
 
+/* One more event out; 1 when -c is reached. */
+static int count_written(struct run *r)
+{
+	r->written++;
+	if (r->o->count && r->written >= r->o->count) {
+		r->done = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int on_event(void *ctx, struct tt_event *ev)
 {
 	struct run *r = ctx;
@@ -72,6 +90,13 @@ static int on_event(void *ctx, struct tt_event *ev)
 			&ev->addr);
 	if (ev->addr.known && !(ev->call->flags & TT_F_WRITE))
 		swap_ends(&ev->addr); /* src > dst as the bytes went, as netrace shows packets */
+	if (r->pcap) {
+		if (tt_pcap_event(r->pcap, ev))
+			return r->ob.err ? r->ob.err : -ENOMEM;
+		return count_written(r);
+	}
+	if (r->http)
+		tt_http_decode(r->http, ev);
 	size_t cap = tt_fmt_size(ev->data_len, r->o->hex);
 	char *p = outbuf_reserve(&r->ob, cap);
 	if (!p)
@@ -79,12 +104,7 @@ static int on_event(void *ctx, struct tt_event *ev)
 	int n = nf_log_json ? tt_fmt_json(p, cap, ev) : tt_fmt_text(p, cap, ev, r->o->hex);
 	if (n > 0)
 		outbuf_commit(&r->ob, (size_t)n);
-	r->written++;
-	if (r->o->count && r->written >= r->o->count) {
-		r->done = 1;
-		return 1;
-	}
-	return 0;
+	return count_written(r);
 }
 
 static void schedule(struct run *r, uint32_t pid, uint64_t due, int again)
@@ -223,7 +243,22 @@ static void print_summary(const struct run *r, const struct nf_reader *rd)
 		(unsigned long long)c.cut, (unsigned long long)s->dropped_bytes);
 	fprintf(stderr, "%llu calls lost (ring full), %llu records lost (perf buffer)\n",
 		(unsigned long long)c.lost_calls, (unsigned long long)(rd ? nf_reader_lost(rd) : 0));
+	fprintf(stderr, "%llu probe hits missed by the kernel (another BPF program was running), "
+		"%llu returns without their entry\n", (unsigned long long)tt_kern_missed(&r->k),
+		(unsigned long long)c.no_entry);
 	fprintf(stderr, "%zu files probed\n", r->k.nfiles);
+}
+
+/* stdout, or the -w file: created 0600, never through a symlink. */
+static int open_output(struct run *r)
+{
+	const char *path = r->o->wfile;
+	r->out_fd = path ? nf_capture_open(path) : 1;
+	if (r->out_fd >= 0)
+		return 0;
+	nf_err("tlstrace: cannot write %s: %s", path,
+	       r->out_fd == -ELOOP ? "a symbolic link (refused for captures)" : strerror(-r->out_fd));
+	return -1;
 }
 
 static int start(struct run *r)
@@ -237,14 +272,18 @@ static int start(struct run *r)
 	const char *ring = getenv("NFLUX_TLSTRACE_RING_BYTES"); /* tests: a tiny ring */
 	if (ring && *ring)
 		ko.ring_bytes = (uint32_t)strtoul(ring, NULL, 0);
-	if (tt_kern_load(&r->k, &cfg, &ko))
+	if (open_output(r) || tt_kern_load(&r->k, &cfg, &ko))
 		return -1;
 	if (find_and_probe(r))
 		return -1;
 	r->asm_ = tt_asm_new(0, 0, on_event, on_maps, r);
 	r->conns = tt_conns_new(0);
-	if (!r->asm_ || !r->conns ||
-	    outbuf_init(&r->ob, 1, FLUSH_AT, tt_fmt_size(r->o->max_bytes, r->o->hex))) {
+	int want_http = r->o->http && !r->o->wfile;
+	r->http = want_http ? tt_http_new(nf_log_json) : NULL;
+	size_t record = r->o->wfile ? tt_pcap_record_max() : tt_fmt_size(r->o->max_bytes, r->o->hex);
+	if (!r->asm_ || !r->conns || (want_http && !r->http) ||
+	    outbuf_init(&r->ob, r->out_fd, FLUSH_AT, record) ||
+	    (r->o->wfile && !(r->pcap = tt_pcap_new(&r->ob)))) {
 		nf_err("tlstrace: out of memory");
 		return -1;
 	}
@@ -263,6 +302,7 @@ static int run(const struct tt_opts *o)
 		return 1;
 	}
 	r->o = o;
+	r->out_fd = -1;
 	nf_install_stop_signals();
 	if (start(r))
 		goto out;
@@ -274,6 +314,8 @@ static int run(const struct tt_opts *o)
 	nf_info("tlstrace: attached %zu probes to %zu file%s (%s)", r->k.nprobes, r->k.nfiles,
 		r->k.nfiles == 1 ? "" : "s", r->k.use_perf ? "perf buffer" : "ring buffer");
 	status = event_loop(r, rd) ? 1 : 0;
+	if (r->pcap)
+		tt_pcap_close_all(r->pcap, nr_clock_to_real(&r->clock, nr_mono_ns()));
 	outbuf_flush(&r->ob);
 	if (r->ob.err && r->ob.err != -EPIPE && r->ob.err != -EINTR) {
 		nf_err("tlstrace: writing events: %s", strerror(-r->ob.err));
@@ -287,6 +329,10 @@ out:
 	if (r->ob.buf)
 		outbuf_close(&r->ob);
 	tt_conns_free(r->conns);
+	tt_http_free(r->http);
+	tt_pcap_free(r->pcap);
+	if (r->out_fd > 2)
+		nf_sys->close(r->out_fd);
 	tt_asm_free(r->asm_);
 	tt_disc_free(r->disc);
 	tt_kern_close(&r->k);

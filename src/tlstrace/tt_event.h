@@ -30,6 +30,12 @@ struct tt_event {
 	int fd;                   /* -1 when unknown */
 	struct tt_addr addr;
 	const char *lib;          /* "openssl" */
+	/* What the HTTP decoder made of data (tt_http.h), or NULL: in JSON the
+	 * value of the "http" key (an object), in text the lines shown instead
+	 * of the bytes before http_body_off (the rest are shown as bytes). */
+	const char *http;
+	size_t http_len;
+	size_t http_body_off;
 };
 
 /* "SSL_write", "SSL_read_ex", ...; "?" for an unknown value. */

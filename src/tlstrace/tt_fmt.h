@@ -18,8 +18,8 @@ size_t tt_fmt_size(size_t data_len, int hex);
 /* One JSON object on one line, keys in this order (those in [] only
  * where they apply):
  *   ts pid tid comm lib func dir len data truncated [lost_bytes] [peek]
- *   conn [fd] [src dst sport dport]
- * data is base64; lost_bytes is len - data_len, when truncated; a NULL
+ *   conn [fd] [src dst sport dport] [http]
+ * data is base64; http is ev->http as it is (an object, tt_http.h); lost_bytes is len - data_len, when truncated; a NULL
  * lib prints as "unknown". */
 int tt_fmt_json(char *buf, size_t cap, const struct tt_event *ev);
 /* A header line, tcpdump-like:
@@ -28,7 +28,8 @@ int tt_fmt_json(char *buf, size_t cap, const struct tt_event *ev);
  * (COMM and LIB escaped as the payload is, spaces too, so each stays one
  * field; conn when conn_id is set), then the payload: printable ASCII as
  * it is, '\n' as line breaks, other bytes escaped (\r \t \\ \xHH), and a
- * final '\n' when the payload has none; with hex, a dump as xxd's. */
+ * final '\n' when the payload has none; with hex, a dump as xxd's. With
+ * ev->http, its lines come first and the payload from ev->http_body_off. */
 int tt_fmt_text(char *buf, size_t cap, const struct tt_event *ev, int hex);
 
 #endif

@@ -55,6 +55,10 @@ int tt_fmt_json(char *buf, size_t cap, const struct tt_event *ev)
 	if (ev->fd >= 0)
 		nf_json_key_u64(&b, "fd", (uint64_t)ev->fd);
 	put_endpoints(&b, &ev->addr);
+	if (ev->http) {
+		nf_json_key(&b, "http");
+		sb_putn(&b, ev->http, ev->http_len);
+	}
 	sb_puts(&b, "}\n");
 	return sb_finish(&b);
 }

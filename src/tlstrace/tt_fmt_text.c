@@ -132,10 +132,15 @@ int tt_fmt_text(char *buf, size_t cap, const struct tt_event *ev, int hex)
 {
 	struct strbuf b;
 	sb_init(&b, buf, cap);
+	size_t skip = ev->http ? ev->http_body_off : 0;
+	const uint8_t *data = ev->data + skip;
+	size_t n = skip < ev->data_len ? ev->data_len - skip : 0;
 	put_header(&b, ev);
-	if (ev->data_len && hex)
-		put_payload_hex(&b, ev->data, ev->data_len);
-	else if (ev->data_len)
-		put_payload_text(&b, ev->data, ev->data_len);
+	if (ev->http)
+		sb_putn(&b, ev->http, ev->http_len);
+	if (n && hex)
+		put_payload_hex(&b, data, n);
+	else if (n)
+		put_payload_text(&b, data, n);
 	return sb_finish(&b);
 }

@@ -23,10 +23,12 @@ const char tt_usage[] =
 	"  -c COUNT              exit after COUNT events\n"
 	"  --hex                 payloads as a hex dump (text format)\n"
 	"  --no-http             do not decode HTTP\n"
+	"  -w FILE               write the plaintext as pcapng to FILE (\"-\": stdout),\n"
+	"                        one synthetic TCP stream a connection\n"
 	"  -h, --help            this help\n";
 
 static const char *const value_opts[] = { "--openssl-path", "--lib", "--binary", "-p",
-					  "--comm", "--max-bytes", "-c", NULL };
+					  "--comm", "--max-bytes", "-c", "-w", NULL };
 
 static void defaults(struct tt_opts *o)
 {
@@ -105,6 +107,10 @@ static int take_value(void *ctx, const char *opt, const char *val)
 		if (nf_arg_size(val, TT_MAX_BYTES, &v) || !v)
 			return nf_arg_bad(opt, val, "1 to 4194304 bytes, or with K or M: 4M at most");
 		o->max_bytes = v;
+	} else if (!strcmp(opt, "-w")) {
+		if (!*val)
+			return nf_arg_bad(opt, val, "a file name, or - for stdout");
+		o->wfile = val;
 	} else { /* -c */
 		if (nf_arg_u64(val, UINT64_MAX, &v) || !v)
 			return nf_arg_bad(opt, val, "a positive count");

@@ -22,6 +22,7 @@ struct tt_opts {
 	uint64_t count;                   /* -c; 0 = no limit */
 	int hex;                          /* --hex: payloads as a hex dump */
 	int http;                         /* 0 after --no-http */
+	const char *wfile;                /* -w: pcapng of the plaintext ("-": stdout), or NULL */
 };
 
 extern const char tt_usage[];

@@ -531,6 +531,304 @@ def case_errors(s):
         skip("errors/unprivileged", "setpriv is not installed")
 
 
+def tshark(*args):
+    """tshark's output lines (its stderr banner dropped)."""
+    r = subprocess.run(["tshark"] + list(args), capture_output=True, text=True, timeout=60)
+    return r.stdout.splitlines()
+
+
+def follow_raw(pcap, stream):
+    """The two directions' bytes of a TCP stream, as tshark reassembles them:
+    (from the node that sent first, from the other)."""
+    out = tshark("-r", pcap, "-q", "-z", "follow,tcp,raw,%d" % stream)
+    parts = [b"", b""]
+    started = False
+    for line in out:
+        if line.startswith("Node 1:"):
+            started = True
+            continue
+        if not started or not line.strip() or line.startswith("="):
+            continue
+        side = 1 if line.startswith("\t") else 0
+        parts[side] += bytes.fromhex(line.strip())
+    return parts
+
+
+def stream_of_pid(pcap, pid, extra=()):
+    """The tcp.stream numbers whose packets' comments name pid."""
+    out = tshark("-r", pcap, *extra, "-Y", 'frame.comment contains "pid %d "' % pid,
+                 "-T", "fields", "-e", "tcp.stream")
+    return sorted({int(x) for x in out if x.strip()})
+
+
+def http_events(evs, pid, direction):
+    return [e for e in evs if e.get("pid") == pid and e.get("dir") == direction and "http" in e]
+
+
+def stream_ends(pcap, stream):
+    """(src, sport, dst, dport) of the stream's SYN."""
+    out = tshark("-r", pcap, "-Y", "tcp.stream == %d && tcp.flags.syn == 1 && tcp.flags.ack == 0"
+                 % stream, "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst",
+                 "-e", "tcp.dstport")
+    f = out[0].split("\t") if out else ["", "0", "", "0"]
+    return f[0], int(f[1] or 0), f[2], int(f[3] or 0)
+
+
+def check_ends(name, pcap, stream, port):
+    """The stream has the real 4-tuple (loopback, the server's port) or the
+    made-up addresses, nothing else. Whether tlstrace knew the 4-tuple at
+    the connection's first call is a race of its socket lookup (the
+    connection is short), so either is right; True when real."""
+    src, sport, dst, dport = stream_ends(pcap, stream)
+    real = src == dst == "127.0.0.1" and port in (sport, dport)
+    # made up: both addresses (the other end's view keeps the real ports)
+    made_up = {src, dst} == {"198.18" + src[6:], "198.19" + src[6:]}
+    result(name + "/addresses", real or made_up, repr((src, sport, dst, dport)))
+    return real
+
+
+def check_pcap_file(name, pcap, pid, comm):
+    """Mode 0600, every checksum good, every packet of pid's stream commented."""
+    result(name + "/mode_0600", os.path.exists(pcap) and os.stat(pcap).st_mode & 0o777 == 0o600,
+           oct(os.stat(pcap).st_mode) if os.path.exists(pcap) else "no file")
+    total = tshark("-r", pcap, "-T", "fields", "-e", "frame.number")
+    bad = tshark("-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-Y",
+                 "tcp.checksum.status != 1 || (ip && ip.checksum.status != 1)")
+    result(name + "/checksums", len(total) > 0 and not bad, "%d packets, bad: %r" % (len(total), bad[:3]))
+    streams = stream_of_pid(pcap, pid)
+    comments = tshark("-r", pcap, "-Y", "tcp.stream == %d" % (streams[0] if streams else -1),
+                      "-T", "fields", "-e", "frame.comment")
+    result(name + "/comments", len(streams) == 1 and comments and
+           all(("pid %d " % pid) in c and ("comm %s " % comm) in c and "lib openssl func " in c
+               for c in comments), "streams %r, comments %r" % (streams, comments[:2]))
+    return streams[0] if streams else -1
+
+
+def case_http1(s):
+    """curl --http1.1 POST with a header of the test's own: the request and
+    its matched response decoded in JSON (none with --no-http); the same
+    transfer as pcapng that tshark dissects as HTTP on the real port, and
+    whose reassembled stream is the exact plaintext."""
+    if not shutil.which("curl") or not shutil.which("tshark"):
+        skip("http1", "curl or tshark is not installed")
+        return
+    lib = ["--lib", os.path.join(s.lib, "libssl.so.3")]
+    pcap = os.path.join(s.tmp, "http1.pcapng")
+    t = Tracer(s.tmp, lib, name="h1")
+    t_raw = Tracer(s.tmp, lib + ["--no-http"], name="h1raw")
+    t_cap = Tracer(s.tmp, lib + ["-w", pcap], name="h1cap")
+    cut_pcap = os.path.join(s.tmp, "http1-cut.pcapng")
+    t_cut = Tracer(s.tmp, lib + ["--max-bytes", "1K", "-w", cut_pcap], name="h1cut")
+    t_out = Tracer(s.tmp, lib + ["-w", "-"], name="h1stdout")
+    tracers = (t, t_raw, t_cap, t_cut, t_out)
+    if not result("http1/attached", all(x.ready for x in tracers),
+                  "".join(x.stderr() for x in tracers)[-300:]):
+        for x in tracers:
+            x.stop()
+        return
+    body, reply = s.random_file(5000), s.random_file(3000)
+    token = "v-%d" % os.getpid()
+    portfile = s.path("port")
+    # answered after 0.5 s: both sockets are still there when looked up
+    srv = s.spawn([PY, PEER, "http", s.cert, s.key, portfile, reply, "0.5"])
+    wait_file(portfile)
+    port = int(read(portfile))
+    out = s.path("curl")
+    cli = s.spawn(["curl", "-sk", "--http1.1", "--max-time", "30", "-o", out, "--data-binary",
+                   "@" + body, "-H", "X-Nflux-Test: " + token,
+                   "https://127.0.0.1:%d/upload" % port])
+    ok = s.finish(cli, srv)
+    time.sleep(0.3)
+    for x in tracers:
+        x.stop()
+    result("http1/peers_ok", ok and read(out) == read(reply), "curl or the server failed")
+    evs = t.events()
+    req = http_events(evs, cli.pid, "write")
+    h = req[0]["http"] if req else {}
+    hdrs = [tuple(x) for x in h.get("headers", [])]
+    result("http1/request", h.get("version") == "1.1" and h.get("method") == "POST" and
+           h.get("path") == "/upload" and ("X-Nflux-Test", token) in hdrs and
+           ("Content-Length", str(len(read(body)))) in hdrs and
+           ("Host", "127.0.0.1:%d" % port) in hdrs, repr(h)[:400])
+    resp = http_events(evs, cli.pid, "read")
+    h = resp[0]["http"] if resp else {}
+    result("http1/response", h.get("status") == 200 and h.get("reason") == "OK" and
+           h.get("method") == "POST" and h.get("path") == "/upload" and
+           ["Content-Length", str(len(read(reply)))] in h.get("headers", []), repr(h)[:400])
+    srv_req = http_events(evs, srv.pid, "read")
+    result("http1/server_side", bool(srv_req) and srv_req[0]["http"].get("path") == "/upload",
+           repr(srv_req[:1])[:300])
+    raw = t_raw.events()
+    result("http1/no_http", bool(raw) and not any("http" in e for e in raw),
+           "%d events, %d with http" % (len(raw), sum("http" in e for e in raw)))
+    sent, _ = data_of(evs, pid=cli.pid, dir="write")
+    got, _ = data_of(evs, pid=cli.pid, dir="read")
+    stream = check_pcap_file("http1/pcapng", pcap, cli.pid, "curl")
+    found = tshark("-r", pcap, "-Y", "http && tcp.stream == %d" % stream, "-T", "fields",
+                   "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "http.request.method",
+                   "-e", "http.request.uri", "-e", "http.response.code")
+    rows = [l.split("\t") for l in found]
+    real = check_ends("http1/pcapng", pcap, stream, port)
+    req = [r for r in rows if r[2:4] == ["POST", "/upload"]]
+    resp = [r for r in rows if r[4:] == ["200"]]
+    result("http1/pcapng_http", len(req) == 1 and len(resp) == 1 and
+           (not real or (req[0][1] == "%d" % port and resp[0][0] == "%d" % port)), repr(rows))
+    a, b = follow_raw(pcap, stream)
+    result("http1/pcapng_follow_exact", a == sent and b == got and a.endswith(read(body)) and
+           b.endswith(read(reply)) and a.startswith(b"POST /upload HTTP/1.1\r\n"),
+           "%d/%d and %d/%d bytes" % (len(a), len(sent), len(b), len(got)))
+    # 1 KiB a call: the 5000-byte body and 3000-byte reply leave gaps, marked
+    cut = stream_of_pid(cut_pcap, cli.pid)
+    marked = tshark("-r", cut_pcap, "-Y", 'tcp.stream == %d && frame.comment contains "truncated"'
+                    % (cut[0] if cut else -1), "-T", "fields", "-e", "tcp.len", "-e", "frame.comment")
+    lost = tshark("-r", cut_pcap, "-Y", "tcp.analysis.lost_segment && tcp.stream == %d"
+                  % (cut[0] if cut else -1))
+    result("http1/pcapng_truncated_gap", len(cut) == 1 and marked and lost and
+           all(l.startswith("1024\t") and "bytes lost" in l for l in marked),
+           "%r, %d packets after a gap" % (marked[:3], len(lost)))
+    so = read(t_out.out)
+    result("http1/pcapng_stdout", so[:4] == b"\x0a\x0d\x0d\x0a" and
+           len(tshark("-r", t_out.out, "-Y", "http")) >= 2, "%d bytes: %r" % (len(so), so[:8]))
+
+
+def free_port():
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def wait_listening(port, secs=20):
+    import socket
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def h2_headers(evs, pid, direction):
+    """(stream, frame len, [(name, value)], frame) of every HEADERS frame."""
+    out = []
+    for e in http_events(evs, pid, direction):
+        for f in e["http"].get("frames", []):
+            if f.get("type") == "HEADERS":
+                out.append((f["stream"], f["len"], [tuple(x) for x in f.get("headers", [])], f))
+    return out
+
+
+def case_http2(s):
+    """curl --http2 to nghttpd, four requests on one connection: every
+    request's :method, :path, :authority and the test's header, and every
+    :status, decoded; later requests are shorter (the dynamic table) and
+    still whole; tshark finds the same headers in the pcapng."""
+    if not shutil.which("nghttpd") or not shutil.which("curl"):
+        skip("http2", "nghttpd (package nghttp2-server) or curl is not installed")
+        return
+    docs = os.path.join(s.tmp, "h2docs")
+    os.mkdir(docs)
+    files = {"/a.txt": b"alpha\n", "/b.txt": b"bravo bravo\n", "/c.bin": os.urandom(48 << 10)}
+    for name, data in files.items():
+        with open(docs + name, "wb") as f:
+            f.write(data)
+    lib = ["--lib", os.path.join(s.lib, "libssl.so.3")]
+    pcap = os.path.join(s.tmp, "http2.pcapng")
+    t = Tracer(s.tmp, lib, name="h2")
+    t_cap = Tracer(s.tmp, lib + ["-w", pcap], name="h2cap")
+    if not result("http2/attached", t.ready and t_cap.ready, (t.stderr() + t_cap.stderr())[-300:]):
+        t.stop()
+        t_cap.stop()
+        return
+    port = free_port()
+    srv = s.spawn(["nghttpd", "-a", "127.0.0.1", "-d", docs, str(port), s.key, s.cert])
+    up = wait_listening(port)
+    token = "h2-%d" % os.getpid()
+    paths = ["/a.txt", "/b.txt", "/none", "/c.bin"]
+    # the last one read slowly: the connection is still up when tlstrace
+    # looks its socket up (the pcapng's real ports)
+    cli = s.spawn(["curl", "-sk", "--http2", "--max-time", "30", "--limit-rate", "64k",
+                   "-H", "X-Nflux-Test: " + token] +
+                  ["https://127.0.0.1:%d%s" % (port, p) for p in paths])
+    out, _ = cli.communicate(timeout=60)
+    time.sleep(0.3)
+    t.stop()
+    t_cap.stop()
+    srv.kill()
+    srv.wait()
+    result("http2/peers_ok", up and cli.returncode == 0 and out.startswith(b"alpha\nbravo bravo\n")
+           and out.endswith(files["/c.bin"]),
+           "curl status %s: %r" % (cli.returncode, out[:80]))
+    evs = t.events()
+    reqs = h2_headers(evs, cli.pid, "write")
+    want = [[(":method", "GET"), (":path", p), (":authority", "127.0.0.1:%d" % port),
+             ("x-nflux-test", token)] for p in paths]
+    got = [[h for h in r[2] if h[0] in (":method", ":path", ":authority", "x-nflux-test")]
+           for r in reqs]
+    result("http2/requests", sorted(map(sorted, got)) == sorted(map(sorted, want)) and
+           not any("hpack" in r[3] for r in reqs), repr(got) + " " + repr([r[3] for r in reqs])[:300])
+    result("http2/dynamic_table", len(reqs) == len(paths) and all(r[1] < reqs[0][1] for r in reqs[1:]),
+           "HEADERS lengths %r" % [r[1] for r in reqs])
+    by_stream = {r[0]: dict(r[2]).get(":path") for r in reqs}
+    statuses = {by_stream.get(r[0]): dict(r[2]).get(":status") for r in h2_headers(evs, cli.pid, "read")}
+    result("http2/statuses", statuses == {"/a.txt": "200", "/b.txt": "200", "/none": "404",
+                                          "/c.bin": "200"},
+           repr(statuses))
+    srv_reqs = h2_headers(evs, srv.pid, "read")
+    result("http2/server_side", sorted(dict(r[2]).get(":path") for r in srv_reqs) == sorted(paths),
+           repr([dict(r[2]).get(":path") for r in srv_reqs]))
+    stream = check_pcap_file("http2/pcapng", pcap, cli.pid, "curl")
+    check_ends("http2/pcapng", pcap, stream, port)
+    src, sport = stream_ends(pcap, stream)[:2]  # curl: it wrote first
+    rows = tshark("-r", pcap, "-d", "tcp.port==%d,http2" % port, "-Y",
+                  "http2.type == 1 && tcp.stream == %d && ip.src == %s && tcp.srcport == %d"
+                  % (stream, src, sport),
+                  "-T", "fields", "-e", "http2.header.name", "-e", "http2.headers.path")
+    result("http2/pcapng_headers", len(rows) == len(paths) and
+           all("x-nflux-test" in r.split("\t")[0].split(",") for r in rows) and
+           sorted(r.split("\t")[1] for r in rows) == sorted(paths),
+           "%r in stream %d: %r" % (rows, stream, tshark("-r", pcap, "-Y", "tcp.stream == %d" % stream)[:6]))
+
+
+def case_http2_joined(s):
+    """tlstrace started while an HTTP/2 connection is open (the test's own
+    client, frames and HPACK built by hand): the later request's frame and
+    literal fields are shown, the two fields named by dynamic-table entries
+    inserted before tlstrace started are flagged, never guessed."""
+    if not shutil.which("nghttpd"):
+        skip("http2_joined", "nghttpd (package nghttp2-server) is not installed")
+        return
+    docs = os.path.join(s.tmp, "h2joined")
+    os.mkdir(docs)
+    for name in ("a.txt", "b.txt"):
+        with open(os.path.join(docs, name), "w") as f:
+            f.write(name + "\n")
+    port = free_port()
+    srv = s.spawn(["nghttpd", "-a", "127.0.0.1", "-d", docs, str(port), s.key, s.cert])
+    if not result("http2_joined/server", wait_listening(port), "nghttpd did not listen"):
+        return
+    ready, go = s.path("ready"), s.path("go")
+    cli = s.spawn([PY, PEER, "h2client", str(port), "127.0.0.1:%d" % port, ready, go])
+    first_done = wait_file(ready, 30)
+    t = Tracer(s.tmp, ["--lib", os.path.join(s.lib, "libssl.so.3"), "-p", str(cli.pid)], name="h2j")
+    with open(go, "w") as f:
+        f.write("go")
+    ok = s.finish(cli)
+    time.sleep(0.3)
+    t.stop()
+    srv.kill()
+    srv.wait()
+    result("http2_joined/peers_ok", first_done and t.ready and ok, t.stderr()[-300:])
+    reqs = h2_headers(t.events(), cli.pid, "write")
+    want = [[":method", "GET"], [":scheme", "https"], [":path", "/b.txt"], [None, None], [None, None],
+            ["x-late", "yes"]]
+    got = [list(h) for h in reqs[0][2]] if reqs else []
+    result("http2_joined/literals_and_flag", len(reqs) == 1 and reqs[0][0] == 3 and got == want and
+           reqs[0][3].get("hpack") == "unknown state", repr(reqs)[:400])
+
+
 def main():
     if os.geteuid() != 0:
         skip("all", "needs root")
@@ -545,7 +843,8 @@ def main():
     s = Suite()
     try:
         for case in (case_openssl_tools, case_python_1mib, case_curl, case_threads, case_filter_pid,
-                     case_discovery, case_static_binary, case_loss, case_options, case_errors):
+                     case_discovery, case_static_binary, case_loss, case_options, case_errors,
+                     case_http1, case_http2, case_http2_joined):
             case(s)
     finally:
         s.close()

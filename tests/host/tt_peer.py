@@ -15,8 +15,16 @@ SSL_write_ex.
       replaced by i + 1 when N > 1) in one sendall, read the reply to EOF
       into OUT, and keep the connection S seconds more (a tracer that
       resolves the socket after the call still finds it)
-  tt_peer.py http CERT KEY PORTFILE REPLY
-      an HTTPS server: one POST, answered with REPLY's bytes
+  tt_peer.py http CERT KEY PORTFILE REPLY [DELAY]
+      an HTTPS server: one POST, answered with REPLY's bytes (DELAY
+      seconds after the request: the connection stays up for a tracer
+      to look its socket up)
+  tt_peer.py h2client PORT AUTHORITY READY WAIT
+      HTTP/2 over TLS (ALPN h2) with frames and HPACK built here: GET
+      /a.txt with :authority and x-nflux-test inserted in the dynamic
+      table, its response read, then READY written; once WAIT exists, GET
+      /b.txt naming those two by dynamic index (63, 62) and a new literal
+      x-late: yes; its response read
 """
 import http.server
 import os
@@ -136,7 +144,7 @@ def client(port, data_path, out, info=None, wait=None, threads=1, linger=0.0):
             f.write(r[1] if r else b"")
 
 
-def https(cert, key, portfile, reply):
+def https(cert, key, portfile, reply, delay="0"):
     with open(reply, "rb") as f:
         body = f.read()
 
@@ -151,6 +159,7 @@ def https(cert, key, portfile, reply):
                 if not got:
                     break
                 left -= len(got)
+            time.sleep(float(delay))
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Connection", "close")
@@ -171,6 +180,61 @@ def https(cert, key, portfile, reply):
     srv.handle_request()
 
 
+def h2_frame(ftype, flags, stream, payload):
+    return (len(payload).to_bytes(3, "big") + bytes([ftype, flags]) +
+            stream.to_bytes(4, "big") + payload)
+
+
+def hpack_str(s):
+    """An HPACK string literal without Huffman (lengths under 127)."""
+    b = s.encode()
+    return bytes([len(b)]) + b
+
+
+def h2_until_end(s, stream):
+    """Read frames until stream ends; acknowledge the peer's SETTINGS."""
+    buf = b""
+    while True:
+        while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+            n = int.from_bytes(buf[:3], "big")
+            ftype, flags, sid = buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7fffffff
+            buf = buf[9 + n:]
+            if ftype == 4 and not flags & 1:
+                s.sendall(h2_frame(4, 1, 0, b""))
+            if sid == stream and ftype in (0, 1) and flags & 1:
+                return
+        b = s.recv(1 << 16)
+        if not b:
+            sys.exit("tt_peer: h2 connection closed early")
+        buf += b
+
+
+def h2client(port, authority, ready, wait):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port)), timeout=30))
+    if s.selected_alpn_protocol() != "h2":
+        sys.exit("tt_peer: no h2 from the server")
+    # :method GET (2), :scheme https (7), :path with name index 4, then
+    # :authority (name 1) and x-nflux-test inserted (6.2.1)
+    first = (b"\x82\x87\x04" + hpack_str("/a.txt") + b"\x41" + hpack_str(authority) +
+             b"\x40" + hpack_str("x-nflux-test") + hpack_str("joined"))
+    s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0, b""))
+    s.sendall(h2_frame(1, 5, 1, first))
+    h2_until_end(s, 1)
+    with open(ready, "w") as f:
+        f.write("ok")
+    wait_for(wait, 60)
+    # the newest entry is 62 (x-nflux-test), then 63 (:authority)
+    second = b"\x82\x87\x04" + hpack_str("/b.txt") + b"\xbf\xbe\x00" + hpack_str("x-late") + \
+        hpack_str("yes")
+    s.sendall(h2_frame(1, 5, 3, second))
+    h2_until_end(s, 3)
+    s.close()
+
+
 def main(a):
     if a[0] == "server":
         server(*a[1:])
@@ -181,6 +245,8 @@ def main(a):
                int(opts.get("--threads", "1")), float(opts.get("--linger", "0")))
     elif a[0] == "http":
         https(*a[1:])
+    elif a[0] == "h2client":
+        h2client(*a[1:])
     else:
         sys.exit(__doc__)
 

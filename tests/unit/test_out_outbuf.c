@@ -134,6 +134,9 @@ int main(void)
 	T_CASE("monotonic to realtime") {
 		struct nr_clock c = { .offset_ns = 1795838706000000000LL - 5000000000LL };
 		CHECK_EQ(nr_clock_to_real(&c, 5000000000ULL + 123456789ULL), 1795838706123456789ULL);
+		/* a record's timestamp is any value: no signed overflow (UBSan) */
+		CHECK(nr_clock_to_real(&c, (uint64_t)INT64_MAX) ==
+		      (uint64_t)INT64_MAX + (uint64_t)c.offset_ns);
 		struct timespec rt;
 		nr_clock_sync(&c);
 		uint64_t mono = nr_mono_ns();

@@ -94,6 +94,22 @@ int main(void)
 		CHECK_EQ(n, 20);
 	}
 
+	T_CASE("interface description block with a description") {
+		const char *desc = "decrypted TLS plaintext";
+		size_t n = pcapng_idb_desc(buf, sizeof(buf), PCAPNG_LINKTYPE_RAW, 0, "tls", desc);
+		REQUIRE(block_ok(buf, n, PCAPNG_IDB));
+		uint16_t l = 0;
+		const uint8_t *v = find_opt(buf + 16, buf + n - 4, 2, &l);
+		REQUIRE(v != NULL);
+		CHECK_EQ(l, 3);
+		v = find_opt(buf + 16, buf + n - 4, 3, &l);
+		REQUIRE(v != NULL);
+		CHECK_EQ(l, strlen(desc));
+		CHECK(!memcmp(v, desc, l));
+		CHECK_EQ(n, 20 + 8 + 4 + ((strlen(desc) + 3) & ~3u) + 4); /* + opt_endofopt */
+		CHECK_EQ(pcapng_idb_desc(buf, n - 1, PCAPNG_LINKTYPE_RAW, 0, "tls", desc), 0);
+	}
+
 	T_CASE("enhanced packet block with odd length, flags and comment") {
 		uint8_t pkt[61];
 		for (size_t i = 0; i < sizeof(pkt); i++)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "t.h"
 #include "t_data.h"
+#include "t_rfc7541.h"
 #include "out/strbuf.h"
 #include "tlstrace/http2.h"
 #include "tlstrace/http_text.h"
@@ -42,17 +43,6 @@ static void frame_hex(struct stream *s, uint8_t type, uint8_t flags, uint32_t st
 	uint8_t p[512];
 	frame(s, type, flags, stream_id, p, (uint32_t)t_unhex(hex, p, sizeof(p)));
 }
-
-/* RFC 7541 C.4 (requests) and C.6 (responses, 256-byte table) blocks. */
-#define C41 "8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff"
-#define C42 "8286 84be 5886 a8eb 1064 9cbf"
-#define C43 "8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf"
-#define C61 "4882 6402 5885 aec3 771a 4b61 96d0 7abe 9410 54d4 44a8 2005 9504 0b81 66e0 82a6" \
-	    "2d1b ff6e 919d 29ad 1718 63c7 8f0b 97c8 e9ae 82ae 43d3"
-#define C62 "4883 640e ffc1 c0bf"
-#define C63 "88c1 6196 d07a be94 1054 d444 a820 0595 040b 8166 e084 a62d 1bff c05a 839b d9ab" \
-	    "77ad 94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f" \
-	    "9587 3160 65c0 03ed 4ee5 b106 3d50 07"
 
 /* The client: preface; SETTINGS (table 256 for the server's blocks, max
  * frame 20000); C.4.1 in a padded HEADERS with priority; C.4.2 across

@@ -67,13 +67,14 @@ int main(void)
 		CHECK_EQ(o.max_bytes, TT_DEFAULT_MAX_BYTES);
 		CHECK_EQ(o.count, 0);
 		CHECK(!o.hex && o.http);
+		CHECK(o.wfile == NULL);
 	}
 
 	T_CASE("every option, in each spelling") {
 		GOOD(&o, "--openssl-path", "/usr/lib/libssl.so.3", "--lib", "/a/libssl.so",
 		     "--lib=/b/libboringssl.so", "--binary", "/usr/bin/node", "--binary=/opt/envoy",
 		     "-p", "42", "-p43", "--comm", "curl", "--comm=nginx: worker", "--max-bytes",
-		     "65536", "-c", "10", "--hex", "--no-http");
+		     "65536", "-c", "10", "--hex", "--no-http", "-w", "out.pcapng");
 		CHECK_STR(o.openssl_path, "/usr/lib/libssl.so.3");
 		CHECK_EQ(o.nlibs, 2);
 		CHECK_STR(o.libs[0], "/a/libssl.so");
@@ -90,8 +91,10 @@ int main(void)
 		CHECK_EQ(o.max_bytes, 65536);
 		CHECK_EQ(o.count, 10);
 		CHECK(o.hex && !o.http);
-		GOOD(&o, "--openssl-path=/x", "-c5", "--max-bytes=7");
+		CHECK_STR(o.wfile, "out.pcapng");
+		GOOD(&o, "--openssl-path=/x", "-c5", "--max-bytes=7", "-w-");
 		CHECK_STR(o.openssl_path, "/x");
+		CHECK_STR(o.wfile, "-");
 		CHECK_EQ(o.count, 5);
 		CHECK_EQ(o.max_bytes, 7);
 	}
@@ -176,7 +179,9 @@ int main(void)
 		BAD(&o, "-c", "0");
 		BAD(&o, "-c", "-5");
 		BAD(&o, "-c", "12x");
-		BAD(&o, "-w", "out.pcapng"); /* not an option of tlstrace */
+		BAD(&o, "-w", "");
+		BAD(&o, "-w");
+		BAD(&o, "--write", "out.pcapng"); /* netrace's spelling is -w only */
 		BAD(&o, "--bogus");
 		BAD(&o, "--hexdump");
 		BAD(&o, "--library=/x");
