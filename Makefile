@@ -1,6 +1,9 @@
 # nflux: one static binary with its BPF objects embedded.
 # Targets: all (build/nflux), deps, run, test, unit, test-host, test-qemu,
 #          initramfs, bench, clean.
+# ARCH=aarch64 cross-builds build/aarch64/nflux and nftool (clang + lld
+# against Debian's arm64 musl, tests/qemu/sysroot.sh); test-qemu and
+# initramfs then take the arm64 kernels and busybox.
 
 VERSION     := 0.3.0
 B           := build
@@ -16,8 +19,40 @@ COMMON      := -std=c11 -D_GNU_SOURCE -DNFLUX_VERSION=\"$(VERSION)\" $(WARN) \
                -Iloader -Isrc -Ibpf
 # musl-gcc must not see glibc's headers: give it a private tree with only the UAPI.
 UAPI        := $(B)/uapi
+UAPI_ROOT   := /usr/include
 CFLAGS      := $(COMMON) -O2 -isystem $(UAPI)
 LDFLAGS     := -static -s
+LDLIBS      :=
+BPF_ARCH    := x86
+QEMU_ENV    :=
+
+ifeq ($(ARCH),aarch64)
+# Cross build: the arm64 root (musl, UAPI headers, libgcc, busybox, the
+# guests' peers) that tests/qemu/sysroot.sh unpacks (make deps ARCH=aarch64).
+SYSROOT     ?= /var/cache/nflux/arm64/root
+B           := build/aarch64
+ARCH_TRIPLE := aarch64-linux-gnu
+UAPI        := $(B)/uapi
+UAPI_ROOT   := $(SYSROOT)/usr/include
+MUSL_LIB    := $(SYSROOT)/usr/lib/aarch64-linux-musl
+LIBGCC      := $(lastword $(sort $(wildcard $(SYSROOT)/usr/lib/gcc/aarch64-linux-gnu/*/libgcc.a)))
+CC          := $(CLANG) --target=aarch64-linux-musl -nostdlibinc \
+               -isystem $(SYSROOT)/usr/include/aarch64-linux-musl
+CFLAGS      := $(COMMON) -O2 -isystem $(UAPI)
+# musl's printf needs libgcc's long-double helpers.
+LDFLAGS     := -static -s -fuse-ld=lld -nostdlib $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o
+LDLIBS      := $(MUSL_LIB)/libc.a $(LIBGCC) $(MUSL_LIB)/crtn.o
+BPF_ARCH    := arm64
+QEMU_ENV    := B=$(B) NFLUX_ARCH=aarch64 LIBROOT=$(SYSROOT)
+ifeq ($(wildcard $(MUSL_LIB)/libc.a),)
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+$(error no arm64 musl root in $(SYSROOT): run make deps ARCH=aarch64)
+endif
+endif
+ifneq ($(filter test unit test-host run bench,$(MAKECMDGOALS)),)
+$(error ARCH=aarch64 builds, makes images and runs test-qemu; the host's tests are x86_64's)
+endif
+endif
 
 # Sources are found by folder (the pipeline's stages); a new file needs no
 # edit here.
@@ -31,7 +66,7 @@ BPF_OBJ     := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRC))
 HDRS        := $(foreach d,$(LOADER_DIRS) $(SRC_DIRS) bpf,$(wildcard $(d)/*.h))
 
 BPF_CFLAGS  := -target bpf -O2 -g $(WARN) -Wno-unused-function \
-               -I/usr/include/$(ARCH_TRIPLE) -Ibpf -D__TARGET_ARCH_x86
+               -I$(UAPI_ROOT)/$(ARCH_TRIPLE) -Ibpf -D__TARGET_ARCH_$(BPF_ARCH)
 
 .PHONY: all deps run test unit unit-plain unit-asan test-host test-qemu \
         initramfs bench clean fixtures
@@ -39,13 +74,13 @@ BPF_CFLAGS  := -target bpf -O2 -g $(WARN) -Wno-unused-function \
 all: $(B)/nflux
 
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh $(ARCH)
 
 $(UAPI)/.stamp:
 	@mkdir -p $(UAPI)
-	@ln -sfn /usr/include/linux $(UAPI)/linux
-	@ln -sfn /usr/include/asm-generic $(UAPI)/asm-generic
-	@ln -sfn /usr/include/$(ARCH_TRIPLE)/asm $(UAPI)/asm
+	@ln -sfn $(UAPI_ROOT)/linux $(UAPI)/linux
+	@ln -sfn $(UAPI_ROOT)/asm-generic $(UAPI)/asm-generic
+	@ln -sfn $(UAPI_ROOT)/$(ARCH_TRIPLE)/asm $(UAPI)/asm
 	@touch $@
 
 # DWARF is dropped (BTF and BTF.ext stay): the objects are embedded, and
@@ -67,7 +102,7 @@ $(B)/musl/%.o: %.c $(HDRS) $(UAPI)/.stamp
 MUSL_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(LIB_SRC) src/main.c)
 
 $(B)/nflux: $(MUSL_OBJ) $(B)/embed.S
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MUSL_OBJ) $(B)/embed.S
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MUSL_OBJ) $(B)/embed.S $(LDLIBS)
 
 # ---- tests --------------------------------------------------------------
 # Unit tests link the library sources with glibc (plain gcc, and clang with
@@ -147,7 +182,7 @@ $(B)/asan/%: tests/%.c $(B)/asan/libnf.a $(B)/embed.S $(HDRS)
 TOOL_SRC    := $(sort $(wildcard tests/tool/*.c))
 LIB_MUSL    := $(patsubst %.c,$(B)/musl/%.o,$(LIB_SRC))
 $(B)/nftool: $(patsubst %.c,$(B)/musl/%.o,$(TOOL_SRC)) $(LIB_MUSL) $(B)/embed.S
-	$(CC) $(CFLAGS) -Itests/tool $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) -Itests/tool $(LDFLAGS) -o $@ $^ $(LDLIBS)
 TOOL_BIN    := $(if $(TOOL_SRC),$(B)/nftool)
 
 UNIT_PLAIN  := $(patsubst tests/%.c,$(B)/plain/%,$(UNIT_SRC))
@@ -155,7 +190,7 @@ UNIT_ASAN   := $(patsubst tests/%.c,$(B)/asan/%,$(UNIT_SRC))
 HOST_BIN    := $(patsubst tests/%.c,$(B)/plain/%,$(HOST_SRC))
 
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all fixtures $(TOOL_BIN) $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN)
+	@$(MAKE) --no-print-directory -j$(NPROC) all fixtures $(TOOL_BIN) $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN) $(FUZZ_BUILD)
 	@sh tests/run.sh all
 
 unit: all fixtures $(UNIT_PLAIN) $(UNIT_ASAN)
@@ -165,17 +200,24 @@ test-host: all fixtures $(TOOL_BIN) $(HOST_BIN)
 	@sh tests/run.sh host
 
 test-qemu: all $(TOOL_BIN)
-	@KERNELS="$(KERNELS)" sh tests/run.sh qemu-only
+	@KERNELS="$(KERNELS)" $(QEMU_ENV) sh tests/run.sh qemu-only
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(B)/nflux netrace $(ARGS)
 
 initramfs: all
-	@sh initramfs/build.sh $(B)/initramfs.cpio.gz $(B)/nflux "$(MODULES)" "$(EXTRA)"
+	@$(QEMU_ENV) sh initramfs/build.sh $(B)/initramfs.cpio.gz $(B)/nflux "$(MODULES)" "$(EXTRA)"
 
 bench: all
 	@sh bench/run.sh
 
 clean:
 	rm -rf $(B)
+
+ifeq ($(ARCH),aarch64)
+# The guests need nftool beside nflux.
+all: $(TOOL_BIN)
+endif
+
+include tests/fuzz/fuzz.mk

@@ -8,20 +8,24 @@
 #   EXTRA:   "src[:dest]" entries; dest defaults to src's absolute path.
 #            A dynamically linked executable brings the libraries ldd lists.
 # Env: BUSYBOX (default /bin/busybox, must be static), INIT (default: the
-#      init next to this script).
+#      init next to this script), LIBROOT (an image of another architecture:
+#      the unpacked Debian root, tests/qemu/sysroot.sh, its busybox the
+#      default; dynamic executables' libraries are found there from their
+#      ELF, as ldd cannot run them).
 set -eu
 
 [ $# -ge 2 ] || { echo "usage: $0 OUT NFLUX [MODULES] [EXTRA]" >&2; exit 2; }
 OUT=$1 NFLUX=$2 MODULES=${3:-} EXTRA=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUSYBOX=${BUSYBOX:-/bin/busybox}
+LIBROOT=${LIBROOT:-}
+BUSYBOX=${BUSYBOX:-$LIBROOT/bin/busybox}
 INIT=${INIT:-$HERE/init}
 
 die() { echo "initramfs: $*" >&2; exit 1; }
 
 [ -x "$NFLUX" ] || die "no nflux binary at $NFLUX (run make first)"
 [ -x "$BUSYBOX" ] || die "no busybox at $BUSYBOX (install busybox-static)"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
+if ldd "$BUSYBOX" >/dev/null 2>&1 || readelf -lW "$BUSYBOX" 2>/dev/null | grep -q 'program interpreter'; then
 	die "$BUSYBOX is dynamically linked (install busybox-static)"
 fi
 
@@ -36,9 +40,41 @@ put() {
 
 # The shared libraries (and the loader) ldd lists for a dynamic executable.
 libs_of() {
+	if [ -n "$LIBROOT" ]; then
+		foreign_libs "$1"
+		return
+	fi
 	ldd "$1" 2>/dev/null | awk '
 		$2 == "=>" && $3 ~ /^\// { print $3; next }
 		$1 ~ /^\// { print $1 }'
+}
+
+# The same for an executable of another architecture: its interpreter and
+# DT_NEEDED entries, recursively, found in $LIBROOT's library directories
+# (printed as paths inside the image).
+foreign_libs() {
+	todo=$1 seen=""
+	while [ -n "$todo" ]; do
+		f=${todo%% *}
+		todo=$(echo "${todo#"$f"}" | sed 's/^ *//')
+		needed=$(readelf -dW "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+		interp=$(readelf -lW "$f" 2>/dev/null | sed -n 's/.*program interpreter: \(.*\)\]/\1/p')
+		for n in $interp $needed; do
+			p=""
+			case "$n" in
+			/*) p=$n ;;
+			*) for d in "$LIBROOT"/lib/*-linux-gnu "$LIBROOT"/usr/lib/*-linux-gnu \
+				"$LIBROOT"/lib "$LIBROOT"/usr/lib; do
+				[ -e "$d/$n" ] && { p=${d#"$LIBROOT"}/$n; break; }
+			done ;;
+			esac
+			[ -n "$p" ] && [ -e "$LIBROOT$p" ] || die "$n (needed by $f) is not in $LIBROOT"
+			case " $seen " in *" $p "*) continue ;; esac
+			seen="$seen $p"
+			echo "$p"
+			todo="$todo $LIBROOT$p"
+		done
+	done
 }
 
 mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp" \
@@ -46,7 +82,11 @@ mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp" \
 chmod 1777 "$ROOT/tmp"
 
 put "$BUSYBOX" /bin/busybox
-for applet in $("$BUSYBOX" --list); do
+# A busybox of another architecture cannot list its applets here: the
+# host's busybox (same Debian package) lists them.
+applets=$("$BUSYBOX" --list 2>/dev/null) || applets=$(/bin/busybox --list) ||
+	die "cannot list the applets of $BUSYBOX"
+for applet in $applets; do
 	[ -e "$ROOT/bin/$applet" ] || ln -s busybox "$ROOT/bin/$applet"
 done
 put "$NFLUX" /bin/nflux
@@ -98,8 +138,9 @@ for e in $EXTRA; do
 		continue
 	fi
 	put "$src" "$dest"
-	for lib in $(libs_of "$src"); do
-		[ -e "$ROOT$lib" ] || put "$lib" "$lib"
+	libs=$(libs_of "$src") || exit 1
+	for lib in $libs; do
+		[ -e "$ROOT$lib" ] || put "$LIBROOT$lib" "$lib"
 	done
 done
 

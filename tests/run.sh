@@ -54,6 +54,11 @@ if [ "$mode" = all ] || [ "$mode" = unit ]; then
 	for t in tests/unit/test_*.sh; do
 		[ -f "$t" ] && run_one "unit/$(basename "$t" .sh)" sh "$t"
 	done
+	# libFuzzer harnesses: 20 s each in "all" (make test); "unit" only
+	# replays their crash inputs and seeds.
+	fz=0
+	[ "$mode" = all ] && fz=${FUZZ_SECONDS:-20}
+	B="$B" FUZZ_SECONDS=$fz sh tests/fuzz/run.sh | tee -a "$out"
 fi
 
 if [ "$mode" = all ] || [ "$mode" = host ]; then

@@ -1,10 +1,22 @@
 #!/bin/sh
 # Install the build and test tools from Debian when any is missing.
 # Does nothing when all are present; on a non-Debian system prints the list.
+# "deps.sh aarch64" (make deps ARCH=aarch64) adds the cross build and its
+# guests: qemu-system-arm, and Debian's arm64 root (musl, UAPI headers,
+# libgcc, busybox-static, the guests' peers) unpacked by
+# tests/qemu/sysroot.sh into /var/cache/nflux/arm64 (clang and lld link).
 set -eu
 PKGS="clang llvm musl-tools linux-libc-dev make iproute2 gcc libc6-dev \
 busybox-static qemu-system-x86 tshark xz-utils cpio gzip file binutils \
-iputils-ping netcat-openbsd lld openssl curl libssl-dev python3 util-linux"
+iputils-ping netcat-openbsd lld openssl curl libssl-dev python3 util-linux libclang-rt-14-dev nghttp2-server"
+CROSS=""
+if [ "${1:-}" = aarch64 ]; then
+	PKGS="$PKGS qemu-system-arm"
+	CROSS=arm64
+fi
+cross_root() {
+	[ -z "$CROSS" ] || sh "$(dirname "$0")/../tests/qemu/sysroot.sh" "$CROSS" >/dev/null
+}
 
 # command or file that proves each package is present
 have() {
@@ -19,6 +31,7 @@ have() {
 	libc6-dev) test -e /usr/include/stdio.h ;;
 	busybox-static) test -x /bin/busybox && /bin/busybox 2>&1 | head -1 | grep -q . && ! ldd /bin/busybox >/dev/null 2>&1 ;;
 	qemu-system-x86) command -v qemu-system-x86_64 ;;
+	qemu-system-arm) command -v qemu-system-aarch64 ;;
 	tshark) command -v tshark ;;
 	xz-utils) command -v xz ;;
 	cpio) command -v cpio ;;
@@ -33,6 +46,8 @@ have() {
 	libssl-dev) test -e /usr/include/openssl/ssl.h && test -e /usr/lib/$(gcc -dumpmachine)/libssl.a ;;
 	python3) test -x /usr/bin/python3 ;;
 	util-linux) command -v setpriv ;;
+	libclang-rt-14-dev) test -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ;;
+	nghttp2-server) command -v nghttpd ;;
 	*) return 1 ;;
 	esac
 }
@@ -41,7 +56,10 @@ missing=""
 for p in $PKGS; do
 	have "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	cross_root
+	exit 0
+fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install:$missing" >&2
@@ -58,3 +76,4 @@ apt-get update -qq
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+cross_root

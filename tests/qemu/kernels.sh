@@ -2,11 +2,13 @@
 # Fetch Debian cloud kernels and the modules nflux needs into a cache outside
 # the clone, without touching the system's apt configuration.
 #
-# Usage: tests/qemu/kernels.sh [SELECTOR...]
+# Usage: tests/qemu/kernels.sh [--arch amd64|arm64] [SELECTOR...]
 #   SELECTOR: a suite (bullseye bookworm trixie sid), a version (5.10 6.1
 #   6.12), "N.x" (the newest kernel whose major is N) or "all" (default).
 # Prints one line per kernel on stdout: "LABEL DIR" (LABEL = major.minor,
 # DIR holds vmlinuz, modules/*.ko, version). Progress goes to stderr.
+# --arch arm64 fetches linux-image-cloud-arm64 instead, cached under
+# $NFLUX_KERNEL_CACHE/arm64.
 # Env: NFLUX_KERNEL_CACHE (default /var/cache/nflux/kernels),
 #      NFLUX_KERNELS_REFRESH=1 re-resolves the packages even when cached.
 set -eu
@@ -19,44 +21,20 @@ WANT_MODS="sch_ingress cls_bpf veth 8021q virtio_net"
 # appliance image).
 OPT_MODS="virtio_pci"
 ARCH=amd64
+if [ "${1:-}" = --arch ]; then
+	ARCH=${2:?--arch needs amd64 or arm64}
+	shift 2
+	[ "$ARCH" = amd64 ] || CACHE=$CACHE/$ARCH
+fi
 
 say() { echo "kernels: $*" >&2; }
 die() { say "$*"; exit 1; }
-
-# The Debian mirror the system's own apt uses (no host is hard-coded).
-system_mirror() {
-	{
-		cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-			awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }'
-		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }'
-	} | grep -E '/debian/?$' | head -n 1 | sed 's|/$||'
-}
-
-# Private apt options for one suite: own sources list, state and cache.
-apt_opts() {
-	d=$CACHE/apt/$1
-	echo "-o Dir::Etc::sourcelist=$d/sources.list -o Dir::Etc::sourceparts=-" \
-		"-o Dir::State=$d/state -o Dir::State::status=/dev/null" \
-		"-o Dir::Cache=$d/cache -o Debug::NoLocking=1" \
-		"-o APT::Architecture=$ARCH -o APT::Architectures=$ARCH" \
-		"-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root -q"
-}
-
-apt_update() {
-	d=$CACHE/apt/$1
-	mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial"
-	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	echo "deb [arch=$ARCH signed-by=$keyring] $MIRROR $1 main" >"$d/sources.list"
-	# shellcheck disable=SC2046
-	apt-get $(apt_opts "$1") update >"$d/update.log" 2>&1 ||
-		die "$1: apt-get update failed (see $d/update.log)"
-}
+. "$(dirname "$0")/apt.sh"
 
 # Field $2 of package $3 in suite $1 (the candidate version).
 pkg_field() {
 	# shellcheck disable=SC2046
-	apt-cache $(apt_opts "$1") show "$3" 2>/dev/null |
+	apt-cache $(apt_opts "$CACHE/apt/$1") show "$3" 2>/dev/null |
 		awk -v f="$2:" '$1 == f { sub(/^[^:]*: */, ""); print; exit }'
 }
 
@@ -107,7 +85,7 @@ copy_module() (
 # Download and unpack one suite's kernel into $CACHE/$1.
 fetch_suite() {
 	suite=$1 dir=$CACHE/$1
-	apt_update "$suite"
+	apt_update "$CACHE/apt/$suite" "$suite"
 	pkgs=$(resolve_packages "$suite")
 	say "$suite: $(echo $pkgs)"
 	debs=$CACHE/debs
@@ -118,7 +96,7 @@ fetch_suite() {
 		if [ -z "$f" ]; then
 			say "$suite: downloading $p $v"
 			# shellcheck disable=SC2046
-			(cd "$debs" && apt-get $(apt_opts "$suite") download "$p=$v" >&2) ||
+			(cd "$debs" && apt-get $(apt_opts "$CACHE/apt/$suite") download "$p=$v" >&2) ||
 				die "$suite: download of $p failed"
 		fi
 	done

@@ -14,11 +14,25 @@
 #      NFLUX_QEMU_SUITES (tests/host/test_<name>.sh run in the guest:
 #      "netrace"; add tlstrace once that suite runs under dash + busybox),
 #      NFLUX_QEMU_APPEND (more kernel parameters, e.g. "nflux.cases=basic
-#      nflux.modes=netlink nflux.watch=1": see tests/qemu/guest.sh).
+#      nflux.modes=netlink nflux.watch=1": see tests/qemu/guest.sh),
+#      NFLUX_ARCH=aarch64 (make test-qemu ARCH=aarch64: B=build/aarch64,
+#      Debian's arm64 kernels under qemu-system-aarch64 -M virt, the guests'
+#      busybox and peers from the arm64 root of tests/qemu/sysroot.sh, or
+#      LIBROOT; NFLUX_QEMU_CPU, default max,pauth-impdef=on).
 set -u
 
 B=${B:-build}
 KERNELS=${KERNELS:-5.10 6.1 6.12 7.x}
+QARCH=${NFLUX_ARCH:-x86_64}
+case "$QARCH" in
+x86_64) QEMU=qemu-system-x86_64 MACHINE="" CONSOLE=ttyS0 KERNEL_ARCH="" ;;
+aarch64)
+	QEMU=qemu-system-aarch64 CONSOLE=ttyAMA0 KERNEL_ARCH="--arch arm64"
+	# pauth-impdef: QEMU's own pointer-authentication hash, not QARMA
+	# (which costs TCG most of its time on kernels that sign pointers).
+	MACHINE="-M virt -cpu ${NFLUX_QEMU_CPU:-max,pauth-impdef=on}" ;;
+*) echo "FAIL setup: NFLUX_ARCH=$QARCH: x86_64 or aarch64"; exit 1 ;;
+esac
 ACCEL=${NFLUX_QEMU_ACCEL:-tcg}
 TIMEOUT=${NFLUX_QEMU_TIMEOUT:-600}
 JOBS=${NFLUX_QEMU_JOBS:-2}
@@ -41,7 +55,7 @@ for f in "$B/nflux" "$B/nftool"; do
 		exit 1
 	fi
 done
-for c in qemu-system-x86_64 cpio gzip dpkg-deb apt-get; do
+for c in $QEMU cpio gzip dpkg-deb apt-get; do
 	if ! command -v "$c" >/dev/null 2>&1; then
 		echo "FAIL setup: $c is missing (make deps)"
 		exit 1
@@ -53,7 +67,8 @@ rm -f "$OUT"/*.log "$OUT"/*.cpio.gz "$OUT"/*.rc "$OUT"/*.secs
 start=$(date +%s)
 
 # kernels.sh prints "LABEL DIR" per kernel.
-if ! sh tests/qemu/kernels.sh $KERNELS >"$OUT/kernels.list" 2>"$OUT/kernels.err"; then
+# shellcheck disable=SC2086 # KERNEL_ARCH: "--arch arm64" or nothing
+if ! sh tests/qemu/kernels.sh $KERNEL_ARCH $KERNELS >"$OUT/kernels.list" 2>"$OUT/kernels.err"; then
 	echo "FAIL fetch: $(tail -n 1 "$OUT/kernels.err")"
 	cat "$OUT/kernels.err" >&2
 	exit 1
@@ -69,8 +84,25 @@ done
 # TLS peers for the tlstrace suite (dynamic: build.sh adds their libraries).
 peers="ip tc dash"
 [ -f tests/host/test_tlstrace.sh ] && peers="$peers openssl curl"
+# Another architecture's guests take them, and busybox, from its Debian
+# root (initramfs/build.sh reads LIBROOT).
+if [ "$QARCH" != x86_64 ]; then
+	LIBROOT=${LIBROOT:-$(sh tests/qemu/sysroot.sh arm64)} || { echo "FAIL setup: no arm64 root (make deps ARCH=aarch64)"; exit 1; }
+	export LIBROOT
+fi
+# where command $1 is: on the host, or in the other architecture's root
+find_peer() {
+	if [ -z "${LIBROOT:-}" ]; then
+		command -v "$1" 2>/dev/null
+		return
+	fi
+	for d in /usr/bin /bin /usr/sbin /sbin; do
+		[ -x "$LIBROOT$d/$1" ] && { echo "$LIBROOT$d/$1"; return 0; }
+	done
+	return 1
+}
 for c in $peers; do
-	p=$(command -v "$c" 2>/dev/null) && EXTRA="$EXTRA $p:/usr/$(basename "$(dirname "$p")")/$c"
+	p=$(find_peer "$c") && EXTRA="$EXTRA $p:/usr/$(basename "$(dirname "$p")")/$c"
 done
 SUITES=${NFLUX_QEMU_SUITES:-netrace tlstrace}
 
@@ -97,9 +129,10 @@ boot() {
 		echo 98 >"$OUT/$label.rc"
 		return
 	fi
-	timeout -s KILL "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m "$MEM" -smp 1 \
+	# shellcheck disable=SC2086 # MACHINE: machine and cpu options, or nothing
+	timeout -s KILL "$TIMEOUT" $QEMU -accel "$ACCEL" $MACHINE -m "$MEM" -smp 1 \
 		-nographic -no-reboot -net none -kernel "$dir/vmlinuz" -initrd "$img" \
-		-append "console=ttyS0 panic=-1 quiet nflux.test=/t/tests/qemu/guest.sh nflux.suites=$(echo $SUITES | tr ' ' ,) $extra_append ${NFLUX_QEMU_APPEND:-}" \
+		-append "console=$CONSOLE panic=-1 quiet nflux.test=/t/tests/qemu/guest.sh nflux.suites=$(echo $SUITES | tr ' ' ,) $extra_append ${NFLUX_QEMU_APPEND:-}" \
 		</dev/null >>"$log" 2>&1
 	echo $? >"$OUT/$label.rc"
 	echo $(($(date +%s) - t0)) >"$OUT/$label.secs"
