@@ -90,18 +90,36 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* "YYYY-MM-DD" of a day since the epoch, into out[11]. */
+static void put_date(char out[11], int64_t day)
+{
+	struct strbuf d;
+	int64_t y;
+	unsigned mo, dd;
+	civil_from_days(day, &y, &mo, &dd);
+	sb_init(&d, out, 11);
+	sb_putu_pad(&d, (uint64_t)y, 4);
+	sb_putc(&d, '-');
+	sb_putu_pad(&d, mo, 2);
+	sb_putc(&d, '-');
+	sb_putu_pad(&d, dd, 2);
+	sb_finish(&d);
+}
+
 void nf_put_rfc3339(struct strbuf *b, uint64_t ns)
 {
+	/* Events of one day share its date: computed once per day. The
+	 * output paths that call this run on one thread. */
+	static int64_t cached_day = -1;
+	static char cached_date[11];
 	uint64_t secs = ns / 1000000000ULL;
-	int64_t y;
-	unsigned mo, d;
-	civil_from_days((int64_t)(secs / 86400), &y, &mo, &d);
+	int64_t day = (int64_t)(secs / 86400);
+	if (day != cached_day) {
+		put_date(cached_date, day);
+		cached_day = day;
+	}
 	unsigned sod = (unsigned)(secs % 86400);
-	sb_putu_pad(b, (uint64_t)y, 4);
-	sb_putc(b, '-');
-	sb_putu_pad(b, mo, 2);
-	sb_putc(b, '-');
-	sb_putu_pad(b, d, 2);
+	sb_putn(b, cached_date, 10);
 	sb_putc(b, 'T');
 	sb_putu_pad(b, sod / 3600, 2);
 	sb_putc(b, ':');

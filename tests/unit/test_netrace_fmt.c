@@ -111,6 +111,13 @@ int main(void)
 			  "2000-02-29T23:59:59.999999Z");
 		CHECK_STR(ts(4107542400ULL * 1000000000ULL + 1000, out, sizeof(out)),
 			  "2100-03-01T00:00:00.000001Z");
+		/* the date is kept per day: the same day, then the next */
+		CHECK_STR(ts(951868798ULL * 1000000000ULL, out, sizeof(out)),
+			  "2000-02-29T23:59:58.000000Z");
+		CHECK_STR(ts(951868799ULL * 1000000000ULL, out, sizeof(out)),
+			  "2000-02-29T23:59:59.000000Z");
+		CHECK_STR(ts(951868800ULL * 1000000000ULL, out, sizeof(out)),
+			  "2000-03-01T00:00:00.000000Z");
 	}
 
 	T_CASE("protocol names") {
