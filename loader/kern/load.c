@@ -2,6 +2,8 @@
 #include "load_int.h"
 #include "caps.h"
 #include "kern_util.h"
+#include "embed.h"
+#include <stdio.h>
 #include "log.h"
 #include "sys.h"
 #include <errno.h>
@@ -119,6 +121,24 @@ int nf_load(struct nf_bpf *b, const struct nf_obj *obj, const struct nf_load_opt
 		b->obj = NULL;
 	}
 	return err;
+}
+
+int nf_obj_parse_embedded(struct nf_obj *obj, const char *name)
+{
+	size_t len;
+	const void *data = nf_embedded(name, &len);
+	memset(obj, 0, sizeof(*obj));
+	if (!data) {
+		nf_seterr("the %s BPF object is not embedded in this build", name);
+		return -ENOENT;
+	}
+	int r = nf_obj_parse(obj, data, len);
+	if (r) {
+		char why[400];
+		snprintf(why, sizeof(why), "%s", nf_lasterr());
+		nf_seterr("parsing the %s BPF object: %s", name, why);
+	}
+	return r;
 }
 
 void nf_unload(struct nf_bpf *b)

@@ -41,6 +41,10 @@ struct nf_bpf {
  * everything is released and nf_lasterr() names the program and the
  * verifier's last words. 0 or -errno. */
 int nf_load(struct nf_bpf *b, const struct nf_obj *obj, const struct nf_load_opts *opts);
+/* Parse the BPF object embedded in this binary under name (embed.h) into
+ * obj. 0, or -errno with nf_lasterr() saying why (not embedded, or the
+ * parser's words). */
+int nf_obj_parse_embedded(struct nf_obj *obj, const char *name);
 /* Close every fd; harmless on a zeroed or already unloaded b. */
 void nf_unload(struct nf_bpf *b);
 int nf_bpf_loaded(const struct nf_bpf *b);

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "embed.h"
 #include "kern/kern_util.h"
 #include "log.h"
 #include "nr_owner.h"
@@ -97,15 +96,9 @@ static const char *const *wanted_progs(const struct nr_kern_opts *o, const char 
 /* Parse the embedded object into k->obj and configure it for cfg. */
 static int configure(struct nr_kern *k, struct nr_config *cfg)
 {
-	size_t len;
-	const void *data = nf_embedded("netrace", &len);
-	if (!data) {
-		nf_err("netrace: the BPF object is not embedded in this build");
-		return -ENOENT;
-	}
-	int r = nf_obj_parse(&k->obj, data, len);
+	int r = nf_obj_parse_embedded(&k->obj, "netrace");
 	if (r) {
-		nf_err("netrace: parsing the BPF object: %s", nf_lasterr());
+		nf_err("netrace: %s", nf_lasterr());
 		return r;
 	}
 	r = nf_obj_set_var(&k->obj, "nr_cfg", cfg, sizeof(*cfg));

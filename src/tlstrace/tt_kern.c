@@ -1,6 +1,5 @@
 #include "tt_kern.h"
 #include "tt_event.h"
-#include "embed.h"
 #include "kern/kern_util.h"
 #include "log.h"
 #include <errno.h>
@@ -50,15 +49,9 @@ static int size_maps(struct tt_kern *k)
 
 static int configure(struct tt_kern *k, struct tt_config *cfg)
 {
-	size_t len;
-	const void *data = nf_embedded("tlstrace", &len);
-	if (!data) {
-		nf_err("tlstrace: the BPF object is not embedded in this build");
-		return -ENOENT;
-	}
-	int r = nf_obj_parse(&k->obj, data, len);
+	int r = nf_obj_parse_embedded(&k->obj, "tlstrace");
 	if (r) {
-		nf_err("tlstrace: parsing the BPF object: %s", nf_lasterr());
+		nf_err("tlstrace: %s", nf_lasterr());
 		return r;
 	}
 	r = nf_obj_set_var(&k->obj, "tt_cfg", cfg, sizeof(*cfg));

@@ -3,7 +3,6 @@
  * (tcx, or netlink with NFLUX_FORCE_NETLINK=1), and holds it there until
  * SIGINT or SIGTERM. */
 #include "tool.h"
-#include "embed.h"
 #include "kern/load.h"
 #include "log.h"
 #include "attach/tc.h"
@@ -27,13 +26,8 @@ static struct nf_obj obj;
 
 static int load_empty(struct nf_bpf *b)
 {
-	size_t len;
-	const void *data = nf_embedded("empty", &len);
-
-	if (!data)
-		return tool_err("the empty program is not embedded");
-	if (nf_obj_parse(&obj, data, len))
-		return tool_err("parse: %s", nf_lasterr());
+	if (nf_obj_parse_embedded(&obj, "empty"))
+		return tool_err("%s", nf_lasterr());
 	if (nf_load(b, &obj, NULL)) {
 		nf_obj_free(&obj);
 		return tool_err("load: %s", nf_lasterr());
