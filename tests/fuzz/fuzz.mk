@@ -24,11 +24,13 @@ $(FZ)/obj/%.o: %.c $(HDRS)
 $(FZ)/libnf.a: $(patsubst %.c,$(FZ)/obj/%.o,$(LIBT_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libnf.a $(HDRS)
-	$(CLANG) $(FZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FZ)/libnf.a
+# Linked as the unit tests are, with the embedded objects (the library
+# names them: nf_obj_parse_embedded).
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libnf.a $(B)/embed.S $(HDRS)
+	$(CLANG) $(FZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(B)/embed.S $(FZ)/libnf.a
 
-$(FZ)/mkseeds: tests/fuzz/seeds.c $(FZ)/libnf.a $(HDRS)
-	$(CLANG) $(FZ_FLAGS) -o $@ $< $(FZ)/libnf.a
+$(FZ)/mkseeds: tests/fuzz/seeds.c $(FZ)/libnf.a $(B)/embed.S $(HDRS)
+	$(CLANG) $(FZ_FLAGS) -o $@ $< $(B)/embed.S $(FZ)/libnf.a
 
 $(FZ)/seeds/.stamp: $(FZ)/mkseeds tests/fuzz/seeds.sh $(BPF_OBJ) $(FIX_OBJ) $(HF_BIN)
 	@sh tests/fuzz/seeds.sh $(FZ)/mkseeds $(B) $(FZ)/seeds
