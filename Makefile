@@ -151,7 +151,19 @@ $(HF)/%.phdrs: $(HF)/%
 $(HF)/%.nm: $(HF)/%
 	nm -D --defined-only $< > $@.tmp 2>/dev/null && mv $@.tmp $@
 
-fixtures: $(FIX_OBJ) $(HF_OUT)
+# A Go program linking crypto/tls (tlstrace's Go support), when Debian's
+# golang-go is installed; beside it, `go version`'s reading of it.
+GO          := $(shell command -v go 2>/dev/null)
+HF_GO       := $(if $(GO),$(HF)/go/gotls $(HF)/go/gotls.version)
+GO_ENV      = GOCACHE=$(abspath $(HF))/go/cache GOPATH=$(abspath $(HF))/go/path \
+	      HOME=$(abspath $(HF))/go GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 GO111MODULE=off
+$(HF)/go/gotls: $(HF_SRC)/gotls.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) $(GO) build -o $@ $<
+$(HF)/go/gotls.version: $(HF)/go/gotls
+	$(GO_ENV) $(GO) version $< > $@.tmp && mv $@.tmp $@
+
+fixtures: $(FIX_OBJ) $(HF_OUT) $(HF_GO)
 
 # Library objects are built once per variant and archived; each test links
 # its own main against the archive.

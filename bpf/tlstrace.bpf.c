@@ -18,6 +18,13 @@ struct tt_regs {
 #define TT_ARG3(r) ((r)->dx)
 #define TT_ARG4(r) ((r)->cx)
 #define TT_RET(r) ((r)->ax)
+/* Go's internal register ABI (Go 1.17+): the receiver and a slice's
+ * pointer and length in AX, BX, CX; the first result in AX; the running
+ * goroutine (g) in R14. */
+#define TT_GO_ARG1(r) ((r)->ax)
+#define TT_GO_ARG2(r) ((r)->bx)
+#define TT_GO_RET(r) ((r)->ax)
+#define TT_GO_G(r) ((r)->r14)
 /* Syscalls that move a socket's bytes: their first argument is the fd. */
 #define TT_IS_IO_SYSCALL(n) ((n) == 0 || (n) == 1 || (n) == 19 || (n) == 20 || \
 			     ((n) >= 44 && (n) <= 47) || (n) == 295 || (n) == 296)
@@ -33,6 +40,11 @@ struct tt_regs {
 #define TT_ARG3(r) ((r)->regs[2])
 #define TT_ARG4(r) ((r)->regs[3])
 #define TT_RET(r) ((r)->regs[0])
+/* Go's register ABI on arm64 (Go 1.18+): R0, R1, ...; g in R28. */
+#define TT_GO_ARG1(r) ((r)->regs[0])
+#define TT_GO_ARG2(r) ((r)->regs[1])
+#define TT_GO_RET(r) ((r)->regs[0])
+#define TT_GO_G(r) ((r)->regs[28])
 #define TT_IS_IO_SYSCALL(n) (((n) >= 63 && (n) <= 66) || (n) == 69 || (n) == 70 || \
 			     (n) == 206 || (n) == 207 || (n) == 211 || (n) == 212)
 #define TT_SYS_MMAP 222
@@ -77,6 +89,38 @@ struct {
 	__type(value, struct tt_entry);
 	__uint(max_entries, 16384);
 } tt_calls SEC(".maps");
+
+/* A Go call between its entry and a RET, by goroutine: a goroutine that
+ * blocks inside Read may come back on another thread. */
+struct tt_go_key {
+	__u64 g;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct tt_go_key);
+	__type(value, struct tt_entry);
+	__uint(max_entries, 16384);
+} tt_go_calls SEC(".maps");
+
+/* The SSL layer's method table in each process, as SSL_ImportFD returned
+ * it (every socket NSS secures in a process gets the same table). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 4096);
+} tt_nss_methods SEC(".maps");
+
+/* NSS's libssl3.so in each process that maps it, set by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct tt_range);
+	__uint(max_entries, 4096);
+} tt_nss_ssl SEC(".maps");
 
 /* Per-CPU staging for a data record (ring buffer reservations need a
  * constant size; this one is sized by what it carries). Indexed by CPU. */
@@ -164,40 +208,126 @@ static __noinline int wanted(__u64 pid_tgid)
 	return 1;
 }
 
-static __always_inline int enter(struct tt_regs *ctx, __u32 func, int ex)
+static __always_inline void enter(__u64 id, __u32 func, __u64 conn, __u64 buf, __u64 out)
+{
+	struct tt_entry e = { .buf = buf, .out = out, .conn = conn, .fd = -1, .func = func };
+	bpf_map_update_elem(&tt_calls, &id, &e, BPF_ANY);
+}
+
+/* OpenSSL, BoringSSL, GnuTLS: (conn, buf, len[, size_t *out]). */
+static __always_inline int enter_c(struct tt_regs *ctx, __u32 func, int ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (wanted(id))
+		enter(id, func, TT_ARG1(ctx), TT_ARG2(ctx), ex ? TT_ARG4(ctx) : 0);
+	return 0;
+}
+
+#define TT_ENTRY(name, func, ex) \
+	SEC("uprobe/" #name) \
+	int name(struct tt_regs *ctx) { return enter_c(ctx, func, ex); }
+
+TT_ENTRY(tt_ssl_write, TT_SSL_WRITE, 0)
+TT_ENTRY(tt_ssl_read, TT_SSL_READ, 0)
+TT_ENTRY(tt_ssl_write_ex, TT_SSL_WRITE_EX, 1)
+TT_ENTRY(tt_ssl_read_ex, TT_SSL_READ_EX, 1)
+TT_ENTRY(tt_ssl_peek, TT_SSL_PEEK, 0)
+TT_ENTRY(tt_ssl_peek_ex, TT_SSL_PEEK_EX, 1)
+TT_ENTRY(tt_bssl_write, TT_BSSL_WRITE, 0)
+TT_ENTRY(tt_bssl_read, TT_BSSL_READ, 0)
+TT_ENTRY(tt_bssl_peek, TT_BSSL_PEEK, 0)
+TT_ENTRY(tt_gnutls_send, TT_GNUTLS_SEND, 0)
+TT_ENTRY(tt_gnutls_recv, TT_GNUTLS_RECV, 0)
+
+/* PRFileDesc (NSPR's prio.h, public): methods at 0, identity at 40. */
+#define TT_PRFD_IDENTITY 40
+
+/* NSPR: PR_Write(fd, buf, amount) and the others carry files and plain
+ * sockets too. NSS's SSL layer sits on top of the fds it secures, and its
+ * PRIOMethods table is a static of libssl3.so: the call is TLS when
+ * fd->methods is the table SSL_ImportFD's return showed in this process,
+ * or points into libssl3's mapping there (a process that imported its
+ * sockets before tlstrace started). */
+static __always_inline int nss_is_tls(__u64 fd, __u32 tgid)
+{
+	__u64 methods = 0;
+	if (!fd || bpf_probe_read_user(&methods, sizeof(methods), (void *)fd) || !methods)
+		return 0;
+	__u64 *seen = bpf_map_lookup_elem(&tt_nss_methods, &tgid);
+	if (seen && *seen == methods)
+		return 1;
+	struct tt_range *r = bpf_map_lookup_elem(&tt_nss_ssl, &tgid);
+	if (r)
+		return methods >= r->lo && methods < r->hi;
+	/* libssl3 not located in this process (yet): a layered fd
+	 * (identity other than PR_NSPR_IO_LAYER, 0) may be TLS. Count it. */
+	__s32 identity = 0;
+	struct tt_counters *c = counters();
+	if (!bpf_probe_read_user(&identity, sizeof(identity), (void *)(fd + TT_PRFD_IDENTITY)) &&
+	    identity != 0 && c)
+		c->nss_unknown++;
+	return 0;
+}
+
+/* SSL_ImportFD(model, fd) returns fd with NSS's SSL layer on top. */
+SEC("uretprobe/tt_nss_import")
+int tt_nss_import(struct tt_regs *ctx)
+{
+	__u64 fd = TT_RET(ctx), methods = 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (fd && !bpf_probe_read_user(&methods, sizeof(methods), (void *)fd) && methods)
+		bpf_map_update_elem(&tt_nss_methods, &tgid, &methods, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int enter_nss(struct tt_regs *ctx, __u32 func)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (wanted(id) && nss_is_tls(TT_ARG1(ctx), id >> 32))
+		enter(id, func, TT_ARG1(ctx), TT_ARG2(ctx), 0);
+	return 0;
+}
+
+#define TT_NSS_ENTRY(name, func) \
+	SEC("uprobe/" #name) \
+	int name(struct tt_regs *ctx) { return enter_nss(ctx, func); }
+
+TT_NSS_ENTRY(tt_pr_write, TT_PR_WRITE)
+TT_NSS_ENTRY(tt_pr_read, TT_PR_READ)
+TT_NSS_ENTRY(tt_pr_send, TT_PR_SEND)
+TT_NSS_ENTRY(tt_pr_recv, TT_PR_RECV)
+
+/* Go: (*Conn).Write(b []byte) and Read(b []byte), receiver c. Kept by
+ * goroutine for the RET probes, and by thread so that the socket syscall
+ * the call makes names its fd. A stack-growth check at the entry may run
+ * the entry twice: the second stores the same. */
+static __always_inline int enter_go(struct tt_regs *ctx, __u32 func)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	if (!wanted(id))
 		return 0;
-	struct tt_entry e = {
-		.buf = TT_ARG2(ctx),
-		.out = ex ? TT_ARG4(ctx) : 0,
-		.conn = TT_ARG1(ctx),
-		.fd = -1,
-		.func = func,
-	};
+	struct tt_go_key k = { .g = TT_GO_G(ctx), .tgid = id >> 32 };
+	struct tt_entry e = { .buf = TT_GO_ARG2(ctx), .conn = TT_GO_ARG1(ctx), .fd = -1, .func = func };
+	bpf_map_update_elem(&tt_go_calls, &k, &e, BPF_ANY);
 	bpf_map_update_elem(&tt_calls, &id, &e, BPF_ANY);
 	return 0;
 }
 
-SEC("uprobe/SSL_write")
-int tt_SSL_write(struct tt_regs *ctx) { return enter(ctx, TT_SSL_WRITE, 0); }
-SEC("uprobe/SSL_read")
-int tt_SSL_read(struct tt_regs *ctx) { return enter(ctx, TT_SSL_READ, 0); }
-SEC("uprobe/SSL_write_ex")
-int tt_SSL_write_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_WRITE_EX, 1); }
-SEC("uprobe/SSL_read_ex")
-int tt_SSL_read_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_READ_EX, 1); }
-SEC("uprobe/SSL_peek")
-int tt_SSL_peek(struct tt_regs *ctx) { return enter(ctx, TT_SSL_PEEK, 0); }
-SEC("uprobe/SSL_peek_ex")
-int tt_SSL_peek_ex(struct tt_regs *ctx) { return enter(ctx, TT_SSL_PEEK_EX, 1); }
+SEC("uprobe/tt_go_write")
+int tt_go_write(struct tt_regs *ctx) { return enter_go(ctx, TT_GO_WRITE); }
+SEC("uprobe/tt_go_read")
+int tt_go_read(struct tt_regs *ctx) { return enter_go(ctx, TT_GO_READ); }
 
-/* Bytes the call transferred: the return value, or for the _ex forms
- * (which return 1 on success) the size_t their fourth argument points to. */
+/* Bytes a C call transferred: the return value (int; ssize_t for
+ * GnuTLS), or for the _ex forms (which return 1 on success) the size_t
+ * their fourth argument points to. */
 static __always_inline __u64 transferred(struct tt_regs *ctx, const struct tt_entry *e)
 {
-	int ret = (int)TT_RET(ctx); /* every probed function returns int */
+	if (e->func == TT_GNUTLS_SEND || e->func == TT_GNUTLS_RECV) {
+		long n = (long)TT_RET(ctx);
+		return n > 0 ? (__u64)n : 0;
+	}
+	int ret = (int)TT_RET(ctx);
 	if (!e->out)
 		return ret > 0 ? (__u64)ret : 0;
 	__u64 n = 0;
@@ -277,46 +407,36 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 
 static __always_inline int is_write(__u32 func)
 {
-	return func == TT_SSL_WRITE || func == TT_SSL_WRITE_EX;
+	return func == TT_SSL_WRITE || func == TT_SSL_WRITE_EX || func == TT_BSSL_WRITE ||
+	       func == TT_GNUTLS_SEND || func == TT_PR_WRITE || func == TT_PR_SEND ||
+	       func == TT_GO_WRITE;
 }
 
 static __always_inline int is_peek(__u32 func)
 {
-	return func == TT_SSL_PEEK || func == TT_SSL_PEEK_EX;
+	return func == TT_SSL_PEEK || func == TT_SSL_PEEK_EX || func == TT_BSSL_PEEK;
 }
 
-SEC("uretprobe/tt_ret")
-int tt_ret(struct tt_regs *ctx)
+/* The call returned n bytes: its data records, then its call record. */
+static __always_inline int finish(void *ctx, __u64 id, const struct tt_entry *e, __u64 n,
+				  struct tt_counters *c)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tt_counters *c = counters();
-	struct tt_entry *ep = bpf_map_lookup_elem(&tt_calls, &id);
-	if (!ep) {
-		if (c && wanted(id))
-			c->no_entry++;
-		return 0;
-	}
-	struct tt_entry e = *ep;
-	bpf_map_delete_elem(&tt_calls, &id);
-	__u64 n = transferred(ctx, &e);
-	if (!n || !c)
-		return 0;
 	struct tt_call call = {
 		.type = TT_REC_CALL,
-		.func = e.func,
+		.func = e->func,
 		.call_id = next_call_id(),
 		.pid_tgid = id,
-		.conn = e.conn,
+		.conn = e->conn,
 		.len = n,
-		.fd = e.fd,
-		.flags = (is_write(e.func) ? TT_F_WRITE : 0) | (is_peek(e.func) ? TT_F_PEEK : 0),
+		.fd = e->fd,
+		.flags = (is_write(e->func) ? TT_F_WRITE : 0) | (is_peek(e->func) ? TT_F_PEEK : 0),
 	};
 	__u64 want = n;
 	if (want > tt_cfg.max_bytes) {
 		want = tt_cfg.max_bytes;
 		call.flags |= TT_F_CUT;
 	}
-	call.captured = send_chunks(ctx, call.call_id, e.buf, want, &call.lost);
+	call.captured = send_chunks(ctx, call.call_id, e->buf, want, &call.lost);
 	call.ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(call.comm, sizeof(call.comm));
 	c->calls++;
@@ -327,6 +447,61 @@ int tt_ret(struct tt_regs *ctx)
 	if (emit(ctx, &call, sizeof(call)))
 		c->lost_calls++;
 	return 0;
+}
+
+static __always_inline int c_return(struct tt_regs *ctx, int count_missing)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tt_counters *c = counters();
+	struct tt_entry *ep = bpf_map_lookup_elem(&tt_calls, &id);
+	if (!ep) {
+		if (c && count_missing && wanted(id))
+			c->no_entry++;
+		return 0;
+	}
+	struct tt_entry e = *ep;
+	bpf_map_delete_elem(&tt_calls, &id);
+	__u64 n = transferred(ctx, &e);
+	if (!n || !c)
+		return 0;
+	return finish(ctx, id, &e, n, c);
+}
+
+SEC("uretprobe/tt_ret")
+int tt_ret(struct tt_regs *ctx) { return c_return(ctx, 1); }
+
+/* NSPR's returns: most calls are plain I/O that the entry left out, so a
+ * return without an entry is not counted. */
+SEC("uretprobe/tt_nss_ret")
+int tt_nss_ret(struct tt_regs *ctx) { return c_return(ctx, 0); }
+
+/* An uprobe on a RET of (*Conn).Write or Read: n, the first result, is
+ * in the result register; the entry is the goroutine's. The thread's copy
+ * goes too, unless the goroutine came back on another thread. */
+SEC("uprobe/tt_go_ret")
+int tt_go_ret(struct tt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tt_counters *c = counters();
+	struct tt_go_key k = { .g = TT_GO_G(ctx), .tgid = id >> 32 };
+	struct tt_entry *ep = bpf_map_lookup_elem(&tt_go_calls, &k);
+	if (!ep) {
+		if (c && wanted(id))
+			c->no_entry++;
+		return 0;
+	}
+	struct tt_entry e = *ep;
+	bpf_map_delete_elem(&tt_go_calls, &k);
+	struct tt_entry *te = bpf_map_lookup_elem(&tt_calls, &id);
+	if (te && te->conn == e.conn && te->func == e.func) {
+		if (e.fd < 0)
+			e.fd = te->fd;
+		bpf_map_delete_elem(&tt_calls, &id);
+	}
+	long n = (long)TT_GO_RET(ctx);
+	if (n <= 0 || !c)
+		return 0;
+	return finish(ctx, id, &e, (__u64)n, c);
 }
 
 /* The syscall's arguments, from the pt_regs the raw tracepoint passes. */
@@ -388,6 +563,9 @@ SEC("raw_tracepoint/sched_process_exec")
 int tt_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct tt_maps m = { .type = TT_REC_MAPS, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	/* What NSS looked like in the old program is no more. */
+	bpf_map_delete_elem(&tt_nss_methods, &m.tgid);
+	bpf_map_delete_elem(&tt_nss_ssl, &m.tgid);
 	emit(ctx, &m, sizeof(m));
 	return 0;
 }

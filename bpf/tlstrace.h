@@ -22,14 +22,27 @@
 #define TT_MAX_COMMS 8
 #define TT_COMM_LEN 16
 
-/* The probed functions; each has its own entry program. */
+/* The probed functions; each has its own entry program, so the function
+ * also names its library (src/tlstrace/tt_funcs.c has the table). */
 enum tt_func {
-	TT_SSL_WRITE,
+	TT_SSL_WRITE,        /* OpenSSL */
 	TT_SSL_READ,
 	TT_SSL_WRITE_EX,
 	TT_SSL_READ_EX,
 	TT_SSL_PEEK,
 	TT_SSL_PEEK_EX,
+	TT_BSSL_WRITE,       /* BoringSSL: the same symbols, told apart by others */
+	TT_BSSL_READ,
+	TT_BSSL_PEEK,
+	TT_GNUTLS_SEND,      /* gnutls_record_send/recv: ssize_t */
+	TT_GNUTLS_RECV,
+	TT_PR_WRITE,         /* NSPR, on file descriptors with NSS's SSL layer */
+	TT_PR_READ,
+	TT_PR_SEND,
+	TT_PR_RECV,
+	TT_GO_WRITE,         /* crypto/tls.(*Conn).Write and Read: probes on each RET */
+	TT_GO_READ,
+	TT_NSS_IMPORT,       /* NSS's SSL_ImportFD: its return shows the SSL layer */
 	TT_NFUNCS
 };
 
@@ -96,6 +109,14 @@ struct tt_counters {
 	__u64 cut;           /* bytes beyond --max-bytes */
 	__u64 lost_calls;    /* call records dropped: ring full */
 	__u64 no_entry;      /* returns without their entry (map full, nesting) */
+	__u64 nss_unknown;   /* NSPR calls on a layered fd in a process whose
+			      * libssl3 was not located (yet): not reported */
+};
+
+/* Where a process maps NSS's libssl3.so (tt_nss_ssl, by tgid): a PR_*
+ * call is TLS when its PRFileDesc's methods table lies in there. */
+struct tt_range {
+	__u64 lo, hi;        /* [lo, hi) */
 };
 
 /* tt_config.flags */
@@ -115,9 +136,14 @@ struct tt_config {
 #define TT_MAP_RING "tt_ring"
 #define TT_MAP_PERF "tt_perf"
 #define TT_MAP_STATS "tt_stats"
+#define TT_MAP_NSS "tt_nss_ssl"
 
-/* Program names: one entry program per function, one return program. */
+/* Program names: one entry program per function (tt_funcs.c names them),
+ * the return program of C functions (a uretprobe) and that of Go's (an
+ * uprobe on each RET instruction). */
 #define TT_PROG_RET "tt_ret"
+#define TT_PROG_GO_RET "tt_go_ret"
+#define TT_PROG_NSS_RET "tt_nss_ret"
 #define TT_PROG_SYSCALL "tt_sys_enter"
 #define TT_PROG_EXEC "tt_exec"
 

@@ -8,7 +8,8 @@
 set -eu
 PKGS="clang llvm musl-tools linux-libc-dev make iproute2 gcc libc6-dev \
 busybox-static qemu-system-x86 tshark xz-utils cpio gzip file binutils \
-iputils-ping netcat-openbsd lld openssl curl libssl-dev python3 util-linux libclang-rt-14-dev nghttp2-server"
+iputils-ping netcat-openbsd lld openssl curl libssl-dev python3 util-linux libclang-rt-14-dev nghttp2-server \
+wget gnutls-bin libnss3-tools libnspr4-dev libnss3-dev android-libboringssl-dev golang-go"
 CROSS=""
 if [ "${1:-}" = aarch64 ]; then
 	PKGS="$PKGS qemu-system-arm"
@@ -48,6 +49,13 @@ have() {
 	util-linux) command -v setpriv ;;
 	libclang-rt-14-dev) test -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ;;
 	nghttp2-server) command -v nghttpd ;;
+	wget) command -v wget ;;
+	gnutls-bin) command -v gnutls-serv && command -v gnutls-cli ;;
+	libnss3-tools) command -v certutil && command -v selfserv && command -v tstclnt ;;
+	libnspr4-dev) test -e /usr/include/nspr/prio.h ;;
+	libnss3-dev) test -e /usr/include/nss/ssl.h ;;
+	android-libboringssl-dev) test -e /usr/include/android/openssl/ssl.h && test -e /usr/lib/$(gcc -dumpmachine)/android/libssl.so.0 ;;
+	golang-go) command -v go ;;
 	*) return 1 ;;
 	esac
 }

@@ -215,3 +215,35 @@ int nf_maps_exec_files(const char *buf, size_t len, struct nf_maps_file *out, si
 	}
 	return r < 0 ? r : (int)n;
 }
+
+static int basename_starts(const struct nf_maps_line *m, const char *name)
+{
+	size_t n = strlen(name), i = m->path_len;
+	if (!m->path || m->pseudo)
+		return 0;
+	while (i > 0 && m->path[i - 1] != '/')
+		i--;
+	return m->path_len - i >= n && !memcmp(m->path + i, name, n);
+}
+
+int nf_maps_lib_range(const char *buf, size_t len, const char *name, uint64_t *lo, uint64_t *hi)
+{
+	struct nf_maps_iter it;
+	struct nf_maps_line m;
+	uint64_t last_end = 0;
+	int found = 0, r;
+	nf_maps_init(&it, buf, len);
+	while ((r = nf_maps_next(&it, &m)) != 0) {
+		if (r < 0)
+			return r;
+		if (basename_starts(&m, name)) {
+			*lo = found && *lo < m.start ? *lo : m.start;
+			*hi = found && *hi > m.end ? *hi : m.end;
+			last_end = m.end;
+			found = 1;
+		} else if (found && !m.inode && !m.path && m.start == last_end && m.end > *hi) {
+			*hi = m.end; /* the library's .bss, past its file */
+		}
+	}
+	return found;
+}

@@ -62,4 +62,11 @@ struct nf_maps_file {
  * error of a malformed line. */
 int nf_maps_exec_files(const char *buf, size_t len, struct nf_maps_file *out, size_t cap);
 
+/* The span of the library whose file name (after the last '/') starts
+ * with name, e.g. "libssl3.so": from its lowest mapping to its highest
+ * end, the anonymous mapping that directly follows it (its .bss)
+ * included. 1 with [*lo, *hi) set, 0 when no mapping has that name, or
+ * the error of a malformed line. */
+int nf_maps_lib_range(const char *buf, size_t len, const char *name, uint64_t *lo, uint64_t *hi);
+
 #endif

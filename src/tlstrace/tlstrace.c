@@ -21,6 +21,7 @@
 #include "tt_fmt.h"
 #include "tt_http.h"
 #include "tt_kern.h"
+#include "tt_funcs.h"
 #include "tt_opts.h"
 #include "tt_pcap.h"
 #include "tt_sock.h"
@@ -85,7 +86,7 @@ static int on_event(void *ctx, struct tt_event *ev)
 	struct run *r = ctx;
 	uint32_t pid = (uint32_t)(ev->call->pid_tgid >> 32);
 	ev->realtime_ns = nr_clock_to_real(&r->clock, ev->call->ts_ns);
-	ev->lib = "openssl";
+	ev->lib = tt_func_lib_name(ev->call->func);
 	tt_conns_lookup(r->conns, pid, ev->call->conn, ev->call->fd, &ev->conn_id, &ev->fd,
 			&ev->addr);
 	if (ev->addr.known && !(ev->call->flags & TT_F_WRITE))
@@ -185,11 +186,19 @@ static int find_and_probe(struct run *r)
 		err = tt_disc_add_path(d, o->binaries[i]);
 	if (!named) {
 		tt_disc_scan_cache(d);
-		if (o->npids)
-			for (uint32_t i = 0; i < o->npids; i++)
-				tt_disc_scan_pid(d, (int)o->pids[i]);
-		else
-			tt_disc_scan_all(d);
+		unsigned before = r->k.libs;
+		for (int pass = 0; pass < 2; pass++) {
+			if (o->npids)
+				for (uint32_t i = 0; i < o->npids; i++)
+					tt_disc_scan_pid(d, (int)o->pids[i]);
+			else
+				tt_disc_scan_all(d);
+			/* NSPR first found in a process's maps: locate NSS in
+			 * the processes scanned before it. */
+			if (!(~before & r->k.libs & TT_LIB_BIT(TT_LIB_NSS)))
+				break;
+			before = r->k.libs;
+		}
 		if (!r->k.nprobes) {
 			nf_err("tlstrace: found no TLS library to probe (searched /etc/ld.so.cache and "
 			       "the maps of %s; %zu files examined); name one with --lib or --binary",
@@ -197,7 +206,12 @@ static int find_and_probe(struct run *r)
 			err = -1;
 		}
 	}
-	if (err || named) {
+	if (!err && named && (r->k.libs & TT_LIB_BIT(TT_LIB_NSS))) {
+		/* Named files only, but NSS needs to know where each process
+		 * maps libssl3: keep scanning for that. */
+		tt_disc_set_named_only(d);
+		tt_disc_scan_all(d);
+	} else if (err || named) {
 		tt_disc_free(d);
 		d = NULL;
 	}
@@ -246,6 +260,9 @@ static void print_summary(const struct run *r, const struct nf_reader *rd)
 	fprintf(stderr, "%llu probe hits missed by the kernel (another BPF program was running), "
 		"%llu returns without their entry\n", (unsigned long long)tt_kern_missed(&r->k),
 		(unsigned long long)c.no_entry);
+	if (r->k.libs & TT_LIB_BIT(TT_LIB_NSS))
+		fprintf(stderr, "%llu NSPR calls not reported: a layered fd in a process whose libssl3 "
+			"was not located yet\n", (unsigned long long)c.nss_unknown);
 	fprintf(stderr, "%zu files probed\n", r->k.nfiles);
 }
 

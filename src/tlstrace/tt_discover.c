@@ -1,4 +1,5 @@
 #include "tt_discover.h"
+#include "tt_funcs.h"
 #include "ld_cache.h"
 #include "proc_maps.h"
 #include "kern/sys.h"
@@ -23,6 +24,7 @@ struct tt_disc {
 	struct file_set examined;  /* by the (dev, inode) /proc/PID/maps shows */
 	struct file_set probed;    /* by the (st_dev, st_ino) of the file opened */
 	struct nf_maps_file *files;
+	int named_only;            /* scans locate NSS but probe no new file */
 };
 
 static size_t slot_of(const struct file_set *s, uint64_t dev, uint64_t ino)
@@ -124,8 +126,8 @@ int tt_disc_add_path(struct tt_disc *d, const char *path)
 	if (r == -ENOEXEC)
 		nf_err("tlstrace: %s: not an ELF executable or library (%s)", path, nf_lasterr());
 	else if (r == -ENOMSG)
-		nf_err("tlstrace: %s: defines none of SSL_write, SSL_read and their _ex and peek forms",
-		       path);
+		nf_err("tlstrace: %s: holds no TLS library tlstrace knows (OpenSSL, BoringSSL, "
+		       "GnuTLS, NSPR, Go's crypto/tls)", path);
 	else if (r == -EINVAL)
 		nf_err("tlstrace: %s: not a regular file", path);
 	else if (r < 0 && r != -ENOENT && r != -EACCES && r != -ENOTDIR)
@@ -133,6 +135,18 @@ int tt_disc_add_path(struct tt_disc *d, const char *path)
 	else if (r < 0)
 		nf_err("tlstrace: %s: %s", path, strerror(-r));
 	return r < 0 ? r : 0;
+}
+
+/* The libraries ld.so.cache is searched for: OpenSSL (or a BoringSSL
+ * installed as libssl), GnuTLS, NSPR (NSS's I/O) and NSS's libssl3. */
+static int is_tls_soname(const char *soname)
+{
+	static const char *const prefixes[] = { "libssl.so", "libgnutls.so", "libnspr4.so",
+						"libssl3.so" };
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(soname, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
 }
 
 void tt_disc_scan_cache(struct tt_disc *d)
@@ -148,7 +162,7 @@ void tt_disc_scan_cache(struct tt_disc *d)
 	}
 	struct nf_ldc_entry e;
 	for (uint32_t i = 0; nf_ldc_entry(&c, i, &e) == 0; i++) {
-		if (strncmp(e.soname, "libssl.so", 9) || e.flags != nf_ldc_native())
+		if (!is_tls_soname(e.soname) || e.flags != nf_ldc_native())
 			continue;
 		int r = examine(d, e.path);
 		if (r < 0 && r != -ENOMSG)
@@ -173,6 +187,28 @@ static void examine_mapped(struct tt_disc *d, int pid, const struct nf_maps_file
 		nf_debug("tlstrace: %s: %s", path, strerror(-r));
 }
 
+/* Tell the kernel side where the process maps libssl3, or that it maps
+ * none (a new program after exec, a pid reused). */
+static void locate_nss(struct tt_disc *d, int pid, const char *maps, size_t len)
+{
+	uint64_t lo = 0, hi = 0;
+	if (!(d->k->libs & TT_LIB_BIT(TT_LIB_NSS)))
+		return;
+	if (nf_maps_lib_range(maps, len, "libssl3.so", &lo, &hi) <= 0)
+		lo = hi = 0;
+	int r = tt_kern_nss_range(d->k, (uint32_t)pid, lo, hi);
+	if (r)
+		nf_debug("tlstrace: pid %d: libssl3 range: %s", pid, strerror(-r));
+	else if (lo < hi)
+		nf_debug("tlstrace: pid %d: NSS's libssl3 at %#llx-%#llx", pid, (unsigned long long)lo,
+			 (unsigned long long)hi);
+}
+
+void tt_disc_set_named_only(struct tt_disc *d)
+{
+	d->named_only = 1;
+}
+
 void tt_disc_scan_pid(struct tt_disc *d, int pid)
 {
 	if (pid <= 0) {
@@ -186,9 +222,10 @@ void tt_disc_scan_pid(struct tt_disc *d, int pid)
 	char *buf = nf_sys_read_file(path, &len, &err);
 	if (!buf)
 		return; /* gone, or a kernel thread */
-	int n = nf_maps_exec_files(buf, len, d->files, MAX_EXEC_FILES);
+	int n = d->named_only ? 0 : nf_maps_exec_files(buf, len, d->files, MAX_EXEC_FILES);
 	for (int i = 0; i < n; i++)
 		examine_mapped(d, pid, &d->files[i]);
+	locate_nss(d, pid, buf, len);
 	free(buf);
 }
 

@@ -14,9 +14,13 @@ void tt_disc_free(struct tt_disc *d);
 /* A file named on the command line: an error (logged, -errno) when it is
  * missing, not ELF, defines no probed function, or cannot be probed. */
 int tt_disc_add_path(struct tt_disc *d, const char *path);
-/* The libssl.so* libraries of /etc/ld.so.cache (absent: said at info). */
+/* Later scans only tell the kernel side where NSS lives in each process
+ * (the files named on the command line are all that is probed). */
+void tt_disc_set_named_only(struct tt_disc *d);
+/* The TLS libraries of /etc/ld.so.cache (absent: said at info). */
 void tt_disc_scan_cache(struct tt_disc *d);
-/* The files process pid maps executable; every process for pid 0. */
+/* The files process pid maps executable; every process for pid 0. Also
+ * where it maps NSS's libssl3, when NSPR is probed. */
 void tt_disc_scan_pid(struct tt_disc *d, int pid);
 void tt_disc_scan_all(struct tt_disc *d);
 /* Files examined, and probed. */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tlstrace.h"
+#include "tt_funcs.h"
 
 /* The 4-tuple of a connection, where the resolver found it. */
 struct tt_addr {
@@ -29,7 +30,7 @@ struct tt_event {
 	uint64_t conn_id;         /* stable per (pid, SSL *), from 1 */
 	int fd;                   /* -1 when unknown */
 	struct tt_addr addr;
-	const char *lib;          /* "openssl" */
+	const char *lib;          /* the lib key: "openssl", "gnutls", ... */
 	/* What the HTTP decoder made of data (tt_http.h), or NULL: in JSON the
 	 * value of the "http" key (an object), in text the lines shown instead
 	 * of the bytes before http_body_off (the rest are shown as bytes). */
@@ -37,8 +38,5 @@ struct tt_event {
 	size_t http_len;
 	size_t http_body_off;
 };
-
-/* "SSL_write", "SSL_read_ex", ...; "?" for an unknown value. */
-const char *tt_func_name(uint32_t func);
 
 #endif

@@ -1,5 +1,7 @@
 #include "tt_kern.h"
-#include "tt_event.h"
+#include "tt_funcs.h"
+#include "go_buildinfo.h"
+#include "parse/insn.h"
 #include "kern/kern_util.h"
 #include "log.h"
 #include <errno.h>
@@ -8,13 +10,6 @@
 #include <string.h>
 
 #define RING_DEFAULT (64u << 20)
-
-/* The entry program of each function (enum tt_func): "tt_" + its symbol. */
-static const char *entry_prog(uint32_t f, char buf[64])
-{
-	snprintf(buf, 64, "tt_%s", tt_func_name(f));
-	return buf;
-}
 
 uint32_t tt_kern_events_type(const struct tt_kern *k)
 {
@@ -115,54 +110,117 @@ static int add_probe(struct tt_kern *k, const struct nf_perf_link *l)
 	return 0;
 }
 
-/* Entry and return probe of one function at file offset off. */
-static int probe_func(struct tt_kern *k, const char *path, uint32_t f, uint64_t off)
+/* One uprobe (or uretprobe) of prog at file offset off, kept. */
+static int probe_at(struct tt_kern *k, const char *path, uint32_t f, const char *prog, uint64_t off,
+		    int ret)
 {
 	struct nf_perf_opts po = { .pid = -1, .force_ioctl = k->opts.force_ioctl };
-	char name[64];
-	int progs[2] = { nf_bpf_prog_fd(&k->b, entry_prog(f, name)), nf_bpf_prog_fd(&k->b, TT_PROG_RET) };
-	for (int ret = 0; ret < 2; ret++) {
-		struct nf_perf_link l;
-		int r = nf_uprobe_attach(&l, progs[ret], path, off, ret, &po);
-		if (r) {
-			char why[256];
-			snprintf(why, sizeof(why), "%s", nf_lasterr());
-			nf_seterr("%s %s in %s: %s", ret ? "uretprobe" : "uprobe", tt_func_name(f), path,
-				  why);
-			return r;
-		}
-		if (add_probe(k, &l)) {
-			nf_perf_detach(&l);
-			nf_seterr("tlstrace: out of memory");
-			return -ENOMEM;
-		}
+	struct nf_perf_link l;
+	int r = nf_uprobe_attach(&l, nf_bpf_prog_fd(&k->b, prog), path, off, ret, &po);
+	if (r) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", nf_lasterr());
+		nf_seterr("%s %s in %s: %s", ret ? "uretprobe" : "uprobe", tt_func_name(f), path, why);
+		return r;
 	}
+	if (add_probe(k, &l)) {
+		nf_perf_detach(&l);
+		nf_seterr("tlstrace: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+#define MAX_RETS 256
+
+/* A Go function returns through uprobes on each of its RET instructions,
+ * found by decoding its code: a uretprobe would replace the return
+ * address on a stack that Go may move. */
+static int probe_go_rets(struct tt_kern *k, const char *path, uint32_t f,
+			 const struct nf_host_elf *h, const struct nf_elf_sym_info *info)
+{
+	uint32_t offs[MAX_RETS];
+	int arch = h->machine == EM_AARCH64 ? NF_ARCH_ARM64 : NF_ARCH_X86_64;
+	int n = nf_find_rets(arch, h->elf.data + info->file_off, (size_t)info->size, offs, MAX_RETS);
+	if (n <= 0 || n > MAX_RETS) {
+		nf_seterr("%s in %s: %s", tt_func_name(f), path,
+			  n < 0 ? "an instruction tlstrace cannot decode" :
+			  n == 0 ? "no RET instruction" : "too many RET instructions");
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < n; i++) {
+		int r = probe_at(k, path, f, TT_PROG_GO_RET, info->file_off + offs[i], 0);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Entry and return probes of one function. */
+static int probe_func(struct tt_kern *k, const char *path, uint32_t f, const struct nf_host_elf *h,
+		      const struct nf_elf_sym_info *info)
+{
+	const struct tt_func_info *fi = tt_func_info(f);
+	int r = fi->entry ? probe_at(k, path, f, fi->entry, info->file_off, 0) : 0;
+	if (!r)
+		r = fi->go ? probe_go_rets(k, path, f, h, info)
+			   : probe_at(k, path, f, fi->ret, info->file_off, 1);
+	return r;
+}
+
+/* Go reads its arguments from registers only since the register ABI. */
+static int go_supported(const char *path, const struct nf_host_elf *h)
+{
+	size_t len = 0;
+	int idx = nf_elf_find_sec(&h->elf, ".go.buildinfo");
+	const uint8_t *sec = idx > 0 ? nf_elf_sec_data(&h->elf, (uint32_t)idx, &len) : NULL;
+	struct tt_go_version v;
+	int r = tt_go_buildinfo_version(sec, len, &v);
+	if (!r && tt_go_has_regabi(&v, h->machine == EM_AARCH64))
+		return 1;
+	nf_info("tlstrace: %s: Go's crypto/tls not probed: %s", path,
+		r == -EINVAL ? "no Go build information" :
+		r ? "built by a Go older than 1.18" : "built by a Go without the register ABI");
 	return 0;
 }
 
 int tt_kern_wants_file(const struct nf_host_elf *h)
 {
-	for (uint32_t f = 0; f < TT_NFUNCS; f++)
-		if (nf_host_elf_has(h, tt_func_name(f)))
-			return 1;
-	return 0;
+	return tt_file_libs(h) != 0;
 }
 
 int tt_kern_probe_file(struct tt_kern *k, const char *path, const struct nf_host_elf *h)
 {
+	unsigned libs = tt_file_libs(h);
+	if ((libs & TT_LIB_BIT(TT_LIB_GO)) && !go_supported(path, h))
+		libs &= ~TT_LIB_BIT(TT_LIB_GO);
 	int n = 0;
 	for (uint32_t f = 0; f < TT_NFUNCS; f++) {
 		struct nf_elf_sym_info info;
-		if (nf_host_elf_lookup(h, tt_func_name(f), &info))
+		if (!(libs & TT_LIB_BIT(tt_func_info(f)->lib)) ||
+		    nf_host_elf_lookup(h, tt_func_name(f), &info))
 			continue;
-		int r = probe_func(k, path, f, info.file_off);
+		int r = probe_func(k, path, f, h, &info);
 		if (r)
 			return r;
+		k->libs |= TT_LIB_BIT(tt_func_info(f)->lib);
 		n++;
 	}
 	if (n)
 		k->nfiles++;
 	return n;
+}
+
+int tt_kern_nss_range(const struct tt_kern *k, uint32_t tgid, uint64_t lo, uint64_t hi)
+{
+	int fd = nf_bpf_map_fd(&k->b, TT_MAP_NSS);
+	struct tt_range rg = { lo, hi };
+	if (fd < 0)
+		return -ENOENT;
+	if (lo < hi)
+		return nf_map_update(fd, &tgid, &rg, BPF_ANY);
+	int r = nf_map_delete(fd, &tgid);
+	return r == -ENOENT ? 0 : r;
 }
 
 int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out)

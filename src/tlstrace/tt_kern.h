@@ -28,19 +28,24 @@ struct tt_kern {
 	struct nf_perf_link *probes;
 	size_t nprobes, cap;
 	size_t nfiles;             /* files with at least one probe */
+	unsigned libs;             /* TT_LIB_BIT of each library probed */
 };
 
 /* Load with cfg (filters and max_bytes filled in; TT_C_PERF decided here)
  * and attach the raw tracepoints. 0 or -errno with the error logged. */
 int tt_kern_load(struct tt_kern *k, struct tt_config *cfg, const struct tt_kern_opts *o);
 uint32_t tt_kern_events_type(const struct tt_kern *k);
-/* Probe every OpenSSL function that the file defines (entry and return).
+/* Probe every function of every TLS library the file holds (entry and
+ * return; tt_funcs.h).
  * path is how the kernel reaches the file (e.g. /proc/PID/root/...).
  * The number of functions probed (0: none defined), or -errno with
  * nf_lasterr() naming the probe. */
 int tt_kern_probe_file(struct tt_kern *k, const char *path, const struct nf_host_elf *h);
 /* 1 if the file defines any function tlstrace probes. */
 int tt_kern_wants_file(const struct nf_host_elf *h);
+/* NSS's libssl3 spans [lo, hi) in process tgid; lo == hi: it maps none
+ * (any earlier range is dropped). 0 or -errno. */
+int tt_kern_nss_range(const struct tt_kern *k, uint32_t tgid, uint64_t lo, uint64_t hi);
 /* Counters summed over CPUs. 0 or -errno. */
 int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out);
 /* Runs the kernel skipped because another BPF program was running on

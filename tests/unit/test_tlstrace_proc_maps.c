@@ -451,6 +451,51 @@ static void test_malformed(const char *buf, size_t len)
 	}
 }
 
+static const char nss_maps[] =
+	"1000-2000 r--p 00000000 fe:00 10 /usr/bin/tstclnt\n"
+	"7000-8000 r--p 00000000 fe:00 50 /usr/lib/x86_64-linux-gnu/libssl3.so\n"
+	"8000-9000 r-xp 00001000 fe:00 50 /usr/lib/x86_64-linux-gnu/libssl3.so\n"
+	"9000-a000 rw-p 00002000 fe:00 50 /usr/lib/x86_64-linux-gnu/libssl3.so\n"
+	"a000-c000 rw-p 00000000 00:00 0 \n"                      /* its .bss */
+	"d000-e000 rw-p 00000000 00:00 0 \n"                      /* not adjacent */
+	"e000-f000 r-xp 00000000 fe:00 51 /usr/lib/x86_64-linux-gnu/libssl3.so.old\n"
+	"f000-10000 r-xp 00000000 fe:00 52 /usr/lib/x86_64-linux-gnu/libssl.so.3\n";
+
+static void test_lib_range(void)
+{
+	T_CASE("maps: a library's span, its .bss included, by file name") {
+		uint64_t lo = 0, hi = 0;
+		/* "libssl3.so.old" starts with the name too: it counts. */
+		CHECK_EQ(nf_maps_lib_range(nss_maps, sizeof(nss_maps) - 1, "libssl3.so", &lo, &hi), 1);
+		CHECK_EQ(lo, 0x7000);
+		CHECK_EQ(hi, 0xf000);
+		CHECK_EQ(nf_maps_lib_range(nss_maps, 4 * 54 + 10, "libssl3.so", &lo, &hi) < 0, 1);
+		static const char two[] =
+			"7000-8000 r--p 00000000 fe:00 50 /l/libssl3.so\n"
+			"8000-9000 rw-p 00000000 00:00 0 \n"
+			"9000-a000 rw-p 00000000 00:00 0 [heap]\n";
+		CHECK_EQ(nf_maps_lib_range(two, sizeof(two) - 1, "libssl3.so", &lo, &hi), 1);
+		CHECK_EQ(lo, 0x7000);
+		CHECK_EQ(hi, 0x9000); /* [heap] is not the library's */
+		CHECK_EQ(nf_maps_lib_range(nss_maps, sizeof(nss_maps) - 1, "libnss3.so", &lo, &hi), 0);
+		CHECK_EQ(nf_maps_lib_range(two, sizeof(two) - 1, "ssl3.so", &lo, &hi), 0);
+	}
+}
+
+static void test_lib_range_self(const char *buf, size_t len)
+{
+	T_CASE("maps: this test's libc spans its own data (stdout's FILE)") {
+		Dl_info di;
+		REQUIRE(dladdr((void *)stdout, &di) && di.dli_fname);
+		const char *base = strrchr(di.dli_fname, '/');
+		base = base ? base + 1 : di.dli_fname;
+		uint64_t lo = 0, hi = 0;
+		REQUIRE(nf_maps_lib_range(buf, len, base, &lo, &hi) == 1);
+		CHECK_EQ(lo, (uint64_t)(uintptr_t)di.dli_fbase);
+		CHECK(lo <= (uint64_t)(uintptr_t)stdout && (uint64_t)(uintptr_t)stdout < hi);
+	}
+}
+
 int main(void)
 {
 	const char *seed = getenv("NF_FLIP_SEED");
@@ -460,12 +505,14 @@ int main(void)
 
 	test_crafted();
 	test_iterate();
+	test_lib_range();
 	size_t len;
 	char *buf = t_read_file("/proc/self/maps", &len);
 	if (!buf || !len) {
 		t_skip("maps: /proc/self/maps", "cannot read /proc/self/maps");
 	} else {
 		test_self(buf, len);
+		test_lib_range_self(buf, len);
 		test_malformed(buf, len);
 	}
 	free(buf);
