@@ -203,6 +203,10 @@ HOST_BIN    := $(patsubst tests/%.c,$(B)/plain/%,$(HOST_SRC))
 
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all fixtures $(TOOL_BIN) $(UNIT_PLAIN) $(UNIT_ASAN) $(HOST_BIN) $(FUZZ_BUILD)
+ifneq ($(NFLUX_TEST_ARM64),0)
+	@sh tools/deps.sh aarch64
+	@$(MAKE) --no-print-directory -j$(NPROC) ARCH=aarch64 all
+endif
 	@sh tests/run.sh all
 
 unit: all fixtures $(UNIT_PLAIN) $(UNIT_ASAN)

@@ -46,6 +46,7 @@ NF_HELPER(void *, ringbuf_reserve, void *ringbuf, __u64 size, __u64 flags);
 NF_HELPER(void, ringbuf_submit, void *data, __u64 flags);
 NF_HELPER(void, ringbuf_discard, void *data, __u64 flags);
 NF_HELPER(__u64, ktime_get_boot_ns, void);
+NF_HELPER(long, tail_call, void *ctx, void *prog_array, __u32 index);
 
 /* CO-RE: clang records a relocation for every access inside this. */
 #define nf_core_access(x) __builtin_preserve_access_index(x)

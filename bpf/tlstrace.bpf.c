@@ -81,6 +81,8 @@ struct tt_entry {
 	__u64 conn;          /* SSL * */
 	__s32 fd;            /* set by the syscall tracepoint; -1 until then */
 	__u32 func;
+	__u32 iovcnt;        /* PR_Writev: buf is a PRIOVec array this long */
+	__u32 pad;
 };
 
 struct {
@@ -288,6 +290,19 @@ static __always_inline int enter_nss(struct tt_regs *ctx, __u32 func)
 	return 0;
 }
 
+/* PR_Writev(fd, const PRIOVec *iov, PRInt32 iov_size, timeout). */
+SEC("uprobe/tt_pr_writev")
+int tt_pr_writev(struct tt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!wanted(id) || !nss_is_tls(TT_ARG1(ctx), id >> 32))
+		return 0;
+	struct tt_entry e = { .buf = TT_ARG2(ctx), .conn = TT_ARG1(ctx), .fd = -1,
+			      .func = TT_PR_WRITEV, .iovcnt = (__u32)TT_ARG3(ctx) };
+	bpf_map_update_elem(&tt_calls, &id, &e, BPF_ANY);
+	return 0;
+}
+
 #define TT_NSS_ENTRY(name, func) \
 	SEC("uprobe/" #name) \
 	int name(struct tt_regs *ctx) { return enter_nss(ctx, func); }
@@ -349,14 +364,14 @@ static __always_inline __u64 next_call_id(void)
 /* One data record: len bytes of buf at off. 0, or -1 when the bytes could
  * not be read or did not fit in the ring. */
 static __always_inline int send_chunk(void *ctx, struct tt_scratch *s, __u64 call_id, __u64 buf,
-				      __u64 off, __u64 len)
+				      __u64 at, __u64 off, __u64 len)
 {
 	if (bpf_probe_read_user(s->data, len, (void *)(buf + off)))
 		return -1;
 	s->hdr.type = TT_REC_DATA;
 	s->hdr.len = (__u32)len;
 	s->hdr.call_id = call_id;
-	s->hdr.offset = (__u32)off;
+	s->hdr.offset = (__u32)(at + off);
 	s->hdr.pad = 0;
 	return emit(ctx, s, sizeof(s->hdr) + len) ? -1 : 0;
 }
@@ -367,8 +382,8 @@ static __always_inline int send_chunk(void *ctx, struct tt_scratch *s, __u64 cal
  * chunk is sent as the call's last TT_CHUNK bytes, overlapping the one
  * before (userspace keeps the new part). A variable size in the loop made
  * older verifiers lose its bound or give up after a million steps. */
-static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __u64 want,
-					 __u64 *lost)
+static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __u64 at,
+					 __u64 want, __u64 *lost)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct tt_scratch *s = bpf_map_lookup_elem(&tt_scratch, &cpu);
@@ -378,7 +393,7 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 	}
 	if (want < TT_CHUNK) {
 		__u64 len = want & (TT_CHUNK - 1); /* == want; the mask is the verifier's bound */
-		if (send_chunk(ctx, s, call_id, buf, 0, len)) {
+		if (send_chunk(ctx, s, call_id, buf, at, 0, len)) {
 			*lost += want;
 			return 0;
 		}
@@ -389,7 +404,7 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 		__u64 off = (__u64)i * TT_CHUNK;
 		if (off + TT_CHUNK > want)
 			break;
-		if (send_chunk(ctx, s, call_id, buf, off, TT_CHUNK))
+		if (send_chunk(ctx, s, call_id, buf, at, off, TT_CHUNK))
 			*lost += TT_CHUNK;
 		else
 			sent += TT_CHUNK;
@@ -397,7 +412,7 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 	}
 	if (done < want) {
 		__u64 tail = want - done;
-		if (send_chunk(ctx, s, call_id, buf, want - TT_CHUNK, TT_CHUNK))
+		if (send_chunk(ctx, s, call_id, buf, at, want - TT_CHUNK, TT_CHUNK))
 			*lost += tail;
 		else
 			sent += tail;
@@ -405,10 +420,47 @@ static __always_inline __u64 send_chunks(void *ctx, __u64 call_id, __u64 buf, __
 	return sent;
 }
 
+/* PRIOVec (NSPR's prio.h): { char *iov_base; int iov_len; }. */
+struct tt_priovec {
+	__u64 base;
+	__s32 len;
+	__u32 pad;
+};
+
+#define TT_MAX_IOV 16 /* PR_MAX_IOVECTOR_SIZE */
+
+/* PR_Writev's bytes: one vector per run of tt_iov_step, which tail-calls
+ * itself for the next (a loop over vectors around send_chunks' loop is
+ * more than the verifier takes). The call in progress, per CPU: a uprobe
+ * program and its tail calls run on one CPU, and do not nest. */
+struct tt_iov_state {
+	struct tt_call call;
+	__u64 iov;           /* the PRIOVec array */
+	__u64 off;           /* bytes of the call done */
+	__u64 want;          /* bytes to send: len, or --max-bytes */
+	__u32 i, cnt;        /* the next vector; how many there are */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct tt_iov_state);
+	__uint(max_entries, 1);
+} tt_iov SEC(".maps");
+
+/* Slot 0: tt_iov_step, put there by userspace after load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+	__uint(max_entries, 1);
+} tt_iov_progs SEC(".maps");
+
 static __always_inline int is_write(__u32 func)
 {
 	return func == TT_SSL_WRITE || func == TT_SSL_WRITE_EX || func == TT_BSSL_WRITE ||
 	       func == TT_GNUTLS_SEND || func == TT_PR_WRITE || func == TT_PR_SEND ||
+	       func == TT_PR_WRITEV ||
 	       func == TT_GO_WRITE;
 }
 
@@ -417,9 +469,47 @@ static __always_inline int is_peek(__u32 func)
 	return func == TT_SSL_PEEK || func == TT_SSL_PEEK_EX || func == TT_BSSL_PEEK;
 }
 
-/* The call returned n bytes: its data records, then its call record. */
+/* The call record, after its data: the counters, then out. */
+static __always_inline int close_call(void *ctx, struct tt_call *call, __u64 n, __u64 want,
+				      struct tt_counters *c)
+{
+	call->ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(call->comm, sizeof(call->comm));
+	c->calls++;
+	c->bytes += n;
+	c->captured += call->captured;
+	c->lost_ring += call->lost;
+	c->cut += n - want;
+	if (emit(ctx, call, sizeof(*call)))
+		c->lost_calls++;
+	return 0;
+}
+
+/* PR_Writev: keep the call for tt_iov_step and run it. */
+static __always_inline int iov_start(void *ctx, struct tt_call *call, const struct tt_entry *e,
+				     __u64 want, struct tt_counters *c)
+{
+	__u32 zero = 0;
+	struct tt_iov_state *st = bpf_map_lookup_elem(&tt_iov, &zero);
+	if (!st) {
+		call->lost = want;
+		return close_call(ctx, call, call->len, want, c);
+	}
+	st->call = *call;
+	st->iov = e->buf;
+	st->off = 0;
+	st->want = want;
+	st->i = 0;
+	st->cnt = e->iovcnt < TT_MAX_IOV ? e->iovcnt : TT_MAX_IOV;
+	bpf_tail_call(ctx, &tt_iov_progs, 0);
+	st->call.lost += want; /* the tail call failed: nothing sent */
+	return close_call(ctx, &st->call, st->call.len, want, c);
+}
+
+/* The call returned n bytes: its data records, then its call record.
+ * iov: a PR_Writev (a constant: each program keeps one path). */
 static __always_inline int finish(void *ctx, __u64 id, const struct tt_entry *e, __u64 n,
-				  struct tt_counters *c)
+				  struct tt_counters *c, int iov)
 {
 	struct tt_call call = {
 		.type = TT_REC_CALL,
@@ -436,20 +526,13 @@ static __always_inline int finish(void *ctx, __u64 id, const struct tt_entry *e,
 		want = tt_cfg.max_bytes;
 		call.flags |= TT_F_CUT;
 	}
-	call.captured = send_chunks(ctx, call.call_id, e->buf, want, &call.lost);
-	call.ts_ns = bpf_ktime_get_ns();
-	bpf_get_current_comm(call.comm, sizeof(call.comm));
-	c->calls++;
-	c->bytes += n;
-	c->captured += call.captured;
-	c->lost_ring += call.lost;
-	c->cut += n - want;
-	if (emit(ctx, &call, sizeof(call)))
-		c->lost_calls++;
-	return 0;
+	if (iov)
+		return iov_start(ctx, &call, e, want, c);
+	call.captured = send_chunks(ctx, call.call_id, e->buf, 0, want, &call.lost);
+	return close_call(ctx, &call, n, want, c);
 }
 
-static __always_inline int c_return(struct tt_regs *ctx, int count_missing)
+static __always_inline int c_return(struct tt_regs *ctx, int count_missing, int iov)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tt_counters *c = counters();
@@ -464,16 +547,51 @@ static __always_inline int c_return(struct tt_regs *ctx, int count_missing)
 	__u64 n = transferred(ctx, &e);
 	if (!n || !c)
 		return 0;
-	return finish(ctx, id, &e, n, c);
+	if (iov != (e.func == TT_PR_WRITEV))
+		return 0; /* cannot happen: each function has its return program */
+	return finish(ctx, id, &e, n, c, iov);
 }
 
 SEC("uretprobe/tt_ret")
-int tt_ret(struct tt_regs *ctx) { return c_return(ctx, 1); }
+int tt_ret(struct tt_regs *ctx) { return c_return(ctx, 1, 0); }
 
 /* NSPR's returns: most calls are plain I/O that the entry left out, so a
  * return without an entry is not counted. */
 SEC("uretprobe/tt_nss_ret")
-int tt_nss_ret(struct tt_regs *ctx) { return c_return(ctx, 0); }
+int tt_nss_ret(struct tt_regs *ctx) { return c_return(ctx, 0, 0); }
+
+SEC("uretprobe/tt_nss_writev_ret")
+int tt_nss_writev_ret(struct tt_regs *ctx) { return c_return(ctx, 0, 1); }
+
+/* One vector of a PR_Writev, then the next by a tail call, or the call
+ * record after the last. */
+SEC("uretprobe/tt_iov_step")
+int tt_iov_step(struct tt_regs *ctx)
+{
+	__u32 zero = 0;
+	struct tt_iov_state *st = bpf_map_lookup_elem(&tt_iov, &zero);
+	struct tt_counters *c = counters();
+	if (!st || !c)
+		return 0;
+	struct tt_priovec v;
+	if (st->i < st->cnt && st->off < st->want &&
+	    !bpf_probe_read_user(&v, sizeof(v), (void *)(st->iov + (__u64)st->i * sizeof(v)))) {
+		__u64 len = v.len > 0 ? (__u64)v.len : 0;
+		if (len > st->want - st->off)
+			len = st->want - st->off;
+		st->call.captured += send_chunks(ctx, st->call.call_id, v.base, st->off, len,
+						 &st->call.lost);
+		st->off += len;
+		st->i++;
+		if (st->i < st->cnt && st->off < st->want)
+			bpf_tail_call(ctx, &tt_iov_progs, 0);
+	}
+	/* Done, or vectors that could not be read (or the tail call failed):
+	 * what was not sent is lost. */
+	if (st->off < st->want)
+		st->call.lost += st->want - st->off;
+	return close_call(ctx, &st->call, st->call.len, st->want, c);
+}
 
 /* An uprobe on a RET of (*Conn).Write or Read: n, the first result, is
  * in the result register; the entry is the goroutine's. The thread's copy
@@ -501,7 +619,7 @@ int tt_go_ret(struct tt_regs *ctx)
 	long n = (long)TT_GO_RET(ctx);
 	if (n <= 0 || !c)
 		return 0;
-	return finish(ctx, id, &e, (__u64)n, c);
+	return finish(ctx, id, &e, (__u64)n, c, 0);
 }
 
 /* The syscall's arguments, from the pt_regs the raw tracepoint passes. */

@@ -40,6 +40,7 @@ enum tt_func {
 	TT_PR_READ,
 	TT_PR_SEND,
 	TT_PR_RECV,
+	TT_PR_WRITEV,        /* PR_Writev(fd, iov, iov_size, timeout) */
 	TT_GO_WRITE,         /* crypto/tls.(*Conn).Write and Read: probes on each RET */
 	TT_GO_READ,
 	TT_NSS_IMPORT,       /* NSS's SSL_ImportFD: its return shows the SSL layer */

@@ -82,6 +82,18 @@ if [ "$mode" = all ] || [ "$mode" = qemu-only ]; then
 			echo "SKIP qemu: the kernel matrix needs root" | tee -a "$out"
 		fi
 	fi
+	# make test also boots arm64 guests with the aarch64 build (the
+	# Makefile builds it when NFLUX_TEST_ARM64 is not 0).
+	if [ "$mode" = all ] && [ "${NFLUX_TEST_ARM64:-1}" != 0 ] && is_root; then
+		if [ -x build/aarch64/nflux ]; then
+			run_streamed "qemu-arm64" env B=build/aarch64 NFLUX_ARCH=aarch64 \
+				LIBROOT=${NFLUX_ARM64_ROOT:-/var/cache/nflux/arm64/root} \
+				KERNELS="${NFLUX_ARM64_KERNELS:-6.1 6.12 7.x}" NFLUX_QEMU_NOBTF=none \
+				sh tests/qemu/run.sh
+		else
+			echo "FAIL qemu-arm64: build/aarch64/nflux is missing (make ARCH=aarch64)" | tee -a "$out"
+		fi
+	fi
 fi
 
 p=$(grep -c '^PASS ' "$out")

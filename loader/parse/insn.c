@@ -26,6 +26,7 @@
  *   p  a prefix (never looked up: the prefix loop takes it)
  *   2  0F: the two-byte map     3  0F 38 (three-byte map, ModRM, no imm)
  *   4  0F 3A (ModRM, imm8)      V  VEX (C4, C5) or EVEX (62)
+ *   X  8F: POP r/m, or AMD's XOP prefix
  */
 static const char map_1byte[] =
 	/*0123456789abcdef */
@@ -37,7 +38,7 @@ static const char map_1byte[] =
 	"................" /* 5 push/pop r64 */
 	"xxVmppppzZbB...." /* 6 60/61 pusha/popa; 62 EVEX; 63 movsxd */
 	"bbbbbbbbbbbbbbbb" /* 7 jcc rel8 */
-	"BZxBmmmmmmmmmmmm" /* 8 82 is 80's alias, invalid in 64-bit */
+	"BZxBmmmmmmmmmmmX" /* 8 82 is 80's alias, invalid in 64-bit */
 	"..........x....." /* 9 9A call far */
 	"oooo....bz......" /* A */
 	"bbbbbbbbvvvvvvvv" /* B */
@@ -201,8 +202,7 @@ static size_t imm_z(const struct cur *c)
 }
 
 /* One-byte opcodes whose ModRM.reg is an opcode extension with holes.
- * 8F /1-/7 is AMD's XOP escape, not decoded. C6 F8 / C7 F8 are XABORT
- * and XBEGIN. */
+ * C6 F8 / C7 F8 are XABORT and XBEGIN. */
 static int group_ok(int op, int m)
 {
 	int reg = (m >> 3) & 7;
@@ -235,6 +235,7 @@ static int group3(struct cur *c, size_t imm)
 
 static int escape(struct cur *c, int map, const char *table);
 static int vex(struct cur *c);
+static int xop(struct cur *c);
 
 /* What follows an opcode of class cls; 0 or -1. */
 static int operands(struct cur *c, char cls)
@@ -262,6 +263,7 @@ static int operands(struct cur *c, char cls)
 	case '3': return escape(c, MAP_0F38, map_0f38);
 	case '4': return escape(c, MAP_0F3A, map_0f3a);
 	case 'V': return vex(c);
+	case 'X': return xop(c);
 	}
 	return -1; /* 'x', and 'p' that the prefix loop already took */
 }
@@ -307,13 +309,19 @@ static int vex_map(struct cur *c, int lead)
 	return map == 0 || map == 4 || map == 7 ? -1 : map;
 }
 
+/* 66, F2, F3, F0 or REX before VEX, EVEX or XOP is #UD: the payload
+ * holds what they would say. */
+static int vex_prefixes_ok(const struct cur *c)
+{
+	return !(c->pfx & (P66 | PF2 | PF3 | PF0)) && !c->rex;
+}
+
 /* VEX/EVEX: the payload, the opcode, ModRM (every one has it but VEX's
- * 0F 77, vzeroupper/vzeroall), and an imm8 where the map says so.
- * 66, F2, F3, F0 or REX before them is #UD: the payload replaces them. */
+ * 0F 77, vzeroupper/vzeroall), and an imm8 where the map says so. */
 static int vex(struct cur *c)
 {
 	int lead = c->op;
-	if ((c->pfx & (P66 | PF2 | PF3 | PF0)) || c->rex)
+	if (!vex_prefixes_ok(c))
 		return -1;
 	int map = vex_map(c, lead);
 	int op = next(c);
@@ -326,6 +334,26 @@ static int vex(struct cur *c)
 	if (modrm(c) < 0)
 		return -1;
 	return skip(c, map == 3 || (map == 1 && vex_map1_imm8(op)) ? 1 : 0);
+}
+
+/* 8F: a byte whose low five bits (XOP's map) are 8 or more cannot be POP's
+ * ModRM (its reg field would not be 0), so it starts XOP: two payload
+ * bytes as VEX's C4, the opcode, ModRM, then imm8 in map 8, none in map
+ * 9, imm32 in map 0Ah (TBM's BEXTR, LWP). */
+static int xop(struct cur *c)
+{
+	if (c->i < c->n && (c->p[c->i] & 0x1f) < 8)
+		return modrm_imm(c, 0);
+	int p0 = next(c);
+	int map = p0 & 0x1f;
+	if (p0 < 0 || !vex_prefixes_ok(c) || map > 10 || skip(c, 1))
+		return -1;
+	int op = next(c);
+	if (op < 0 || modrm(c) < 0)
+		return -1;
+	c->map = MAP_VEX;
+	c->op = op;
+	return skip(c, map == 8 ? 1 : map == 10 ? 4 : 0);
 }
 
 /* Decodes one instruction into c; its length, or -1. */

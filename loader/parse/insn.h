@@ -4,10 +4,14 @@
  * stack, which Go's stack growth and traceback cannot stand).
  *
  * x86-64: a length decoder for 64-bit mode (legacy prefixes, REX, the
- * one-, two- and three-byte maps, VEX, EVEX). It knows the layout of each
- * instruction, not its meaning; an opcode it does not know, one that is
- * invalid in 64-bit mode, AMD's 3DNow! and XOP, and anything longer than
- * 15 bytes are undecodable. arm64: fixed 4-byte little-endian words. */
+ * one-, two- and three-byte maps, VEX, EVEX, AMD's XOP). It knows the
+ * layout of each instruction, not its meaning; an opcode it does not know,
+ * one that is invalid in 64-bit mode, AMD's 3DNow!, VIA PadLock, and
+ * anything longer than 15 bytes are undecodable. VEX, EVEX and XOP opcodes
+ * are checked by map only: within a map they all have one layout. FWAIT
+ * (9B) is an instruction of its own, as the CPU runs it (objdump shows it
+ * as part of a following x87 one). arm64: fixed 4-byte little-endian
+ * words. */
 #ifndef NF_INSN_H
 #define NF_INSN_H
 #include <stddef.h>

@@ -16,6 +16,7 @@ static const struct tt_func_info funcs[TT_NFUNCS] = {
 	[TT_PR_READ] = { "PR_Read", "tt_pr_read", TT_PROG_NSS_RET, TT_LIB_NSS, 0 },
 	[TT_PR_SEND] = { "PR_Send", "tt_pr_send", TT_PROG_NSS_RET, TT_LIB_NSS, 0 },
 	[TT_PR_RECV] = { "PR_Recv", "tt_pr_recv", TT_PROG_NSS_RET, TT_LIB_NSS, 0 },
+	[TT_PR_WRITEV] = { "PR_Writev", "tt_pr_writev", "tt_nss_writev_ret", TT_LIB_NSS, 0 },
 	[TT_GO_WRITE] = { "crypto/tls.(*Conn).Write", "tt_go_write", TT_PROG_GO_RET, TT_LIB_GO, 1 },
 	[TT_GO_READ] = { "crypto/tls.(*Conn).Read", "tt_go_read", TT_PROG_GO_RET, TT_LIB_GO, 1 },
 	[TT_NSS_IMPORT] = { "SSL_ImportFD", 0, "tt_nss_import", TT_LIB_NSS, 0 },

@@ -74,6 +74,18 @@ static int attach_tracepoints(struct tt_kern *k)
 	return 0;
 }
 
+/* PR_Writev's vectors: tt_iov_step tail-calls itself through slot 0. */
+static int fill_prog_array(struct tt_kern *k)
+{
+	uint32_t zero = 0;
+	int map = nf_bpf_map_fd(&k->b, "tt_iov_progs");
+	uint32_t prog = (uint32_t)nf_bpf_prog_fd(&k->b, "tt_iov_step");
+	int r = map < 0 || (int)prog < 0 ? -ENOENT : nf_map_update(map, &zero, &prog, BPF_ANY);
+	if (r)
+		nf_err("tlstrace: the PR_Writev program array: %s", strerror(-r));
+	return r;
+}
+
 int tt_kern_load(struct tt_kern *k, struct tt_config *cfg, const struct tt_kern_opts *o)
 {
 	static const struct tt_kern_opts defaults;
@@ -89,7 +101,9 @@ int tt_kern_load(struct tt_kern *k, struct tt_config *cfg, const struct tt_kern_
 	if (!r) {
 		k->events_fd = nf_bpf_map_fd(&k->b, k->use_perf ? TT_MAP_PERF : TT_MAP_RING);
 		k->stats_fd = nf_bpf_map_fd(&k->b, TT_MAP_STATS);
-		r = attach_tracepoints(k);
+		r = fill_prog_array(k);
+		if (!r)
+			r = attach_tracepoints(k);
 	}
 	if (r)
 		tt_kern_close(k);

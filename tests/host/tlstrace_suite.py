@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tlstrace_libs  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NFLUX = os.path.abspath(os.environ.get("NFLUX", os.path.join(ROOT, "build", "nflux")))
 PEER = os.path.join(ROOT, "tests", "host", "tt_peer.py")
@@ -829,6 +832,25 @@ def case_http2_joined(s):
            reqs[0][3].get("hpack") == "unknown state", repr(reqs)[:400])
 
 
+def curl_system(s):
+    """curl with the system's libssl (no private copy) POSTs 64 KiB to the
+    Python HTTPS server: for the all-libraries run."""
+    body, reply = s.random_file(64 << 10), s.random_file(1000)
+    port = s.path("port")
+    srv = s.spawn([PY, PEER, "http", s.cert, s.key, port, reply])
+    wait_file(port)
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+    cli = subprocess.Popen(["curl", "-sk", "--http1.1", "--max-time", "30", "-o", "/dev/null",
+                            "--data-binary", "@" + body,
+                            "https://127.0.0.1:%s/upload" % read(port, "r")],
+                           env=env, stdin=subprocess.DEVNULL)
+    s.procs.append(cli)
+    ok = s.finish(cli, srv)
+    want = read(body)
+    return {"ok": ok, "error": "curl or the server failed", "client_pid": cli.pid,
+            "check": lambda w: w.startswith(b"POST /upload HTTP/1.1\r\n") and w.endswith(want)}
+
+
 def main():
     if os.geteuid() != 0:
         skip("all", "needs root")
@@ -845,7 +867,10 @@ def main():
         for case in (case_openssl_tools, case_python_1mib, case_curl, case_threads, case_filter_pid,
                      case_discovery, case_static_binary, case_loss, case_options, case_errors,
                      case_http1, case_http2, case_http2_joined):
-            case(s)
+            if not os.environ.get("NF_TLS_LIBS_ONLY"):  # debugging: the libraries' cases only
+                case(s)
+        lib = tlstrace_libs.Lib(s.tmp, result, skip, Tracer, data_of)
+        tlstrace_libs.run_all(lib, lambda: curl_system(s))
     finally:
         s.close()
     return 1 if failed else 0
