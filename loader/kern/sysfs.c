@@ -154,3 +154,33 @@ void nf_sys_unmap_file(void *p, size_t len)
 	if (p)
 		nf_sys->munmap(p, len);
 }
+
+uint64_t nf_parse_meminfo_total(const char *s, size_t len)
+{
+	static const char key[] = "MemTotal:";
+	for (size_t i = 0; i + sizeof(key) - 1 <= len; i++) {
+		if ((i && s[i - 1] != '\n') || memcmp(s + i, key, sizeof(key) - 1))
+			continue;
+		size_t j = i + sizeof(key) - 1;
+		uint64_t kib = 0;
+		while (j < len && s[j] == ' ')
+			j++;
+		size_t digits = j;
+		while (j < len && s[j] >= '0' && s[j] <= '9' && j - digits < 15)
+			kib = kib * 10 + (uint64_t)(s[j++] - '0');
+		if (j == digits || j + 3 > len || memcmp(s + j, " kB", 3))
+			return 0;
+		return kib << 10;
+	}
+	return 0;
+}
+
+uint64_t nf_mem_total(void)
+{
+	size_t len;
+	int err;
+	char *buf = nf_sys_read_file("/proc/meminfo", &len, &err);
+	uint64_t total = buf ? nf_parse_meminfo_total(buf, len) : 0;
+	free(buf);
+	return total;
+}

@@ -202,6 +202,7 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 		.force_perf = nf_env_switch("NFLUX_FORCE_PERF"),
 		.force_netlink = nf_env_switch("NFLUX_FORCE_NETLINK"),
 		.stats = o->stats,
+		.ring_bytes = o->buffer_bytes,
 		.ifs = ifs, .nifs = nifs, .ingress = o->ingress, .egress = o->egress,
 	};
 	if (nr_kern_load(&k, &cfg, &ko))
@@ -220,8 +221,11 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	nr_kern_cleanup_stale(ifs, nifs);
 	if (nr_kern_attach(&k, ifs, nifs, o->ingress, o->egress))
 		goto out_reader;
-	nf_info("netrace on %zu interface%s (%s)", nifs, nifs == 1 ? "" : "s",
-		k.use_perf ? "perf buffer" : "ring buffer");
+	if (k.use_perf)
+		nf_info("netrace on %zu interface%s (perf buffer)", nifs, nifs == 1 ? "" : "s");
+	else
+		nf_info("netrace on %zu interface%s (ring buffer, %u KiB)", nifs, nifs == 1 ? "" : "s",
+			k.ring_size >> 10);
 	status = event_loop(&sink, rd) ? 1 : 0;
 	nr_kern_detach(&k);
 	if (sink.ob.err && sink.ob.err != -EPIPE && sink.ob.err != -EINTR) {

@@ -21,6 +21,9 @@ const char nr_usage[] =
 	"  -c COUNT              exit after COUNT events\n"
 	"  -w FILE               write pcapng to FILE (\"-\": stdout)\n"
 	"  -s SNAPLEN            bytes captured per packet with -w (default 262144)\n"
+	"  -B, --buffer-size N   ring buffer, in KiB as tcpdump's -B (or N with K, M:\n"
+	"                        KiB, MiB), rounded up to a power of two; default\n"
+	"                        1/64 of memory, 256 KiB to 4 MiB (with -w more)\n"
 	"  --cleanup             remove filters left by a killed nflux, then exit\n"
 	"  --stats               report the programs' average ns per packet at exit\n"
 	"                        (turns on BPF_ENABLE_STATS for the whole host\n"
@@ -115,7 +118,22 @@ static int take_flag(void *ctx, const char *a)
 }
 
 static const char *const value_opts[] = { "-i", "-c", "-w", "-s", "--log-interval",
-					  "--host", "--port", "--interface", NULL };
+					  "--host", "--port", "--interface", "-B", "--buffer-size",
+					  NULL };
+
+#define BUFFER_MAX (1ull << 30)
+
+/* -B: KiB as tcpdump reads it, or a K/M suffix. */
+static int parse_buffer(const char *val, uint64_t *out)
+{
+	size_t n = strlen(val);
+	int bare = n && val[n - 1] >= '0' && val[n - 1] <= '9';
+	if (nf_arg_size(val, BUFFER_MAX, out))
+		return -1;
+	if (bare)
+		*out <<= 10;
+	return *out && *out <= BUFFER_MAX ? 0 : -1;
+}
 
 static int take_value(void *ctx, const char *opt, const char *val)
 {
@@ -141,6 +159,9 @@ static int take_value(void *ctx, const char *opt, const char *val)
 		if (nf_arg_u64(val, UINT32_MAX, &v))
 			return nf_arg_bad(opt, val, "a byte count; 0 means 262144");
 		o->snaplen = v == 0 || v > NR_SNAP_MAX ? NR_SNAP_MAX : (uint32_t)v;
+	} else if (!strcmp(opt, "-B") || !strcmp(opt, "--buffer-size")) {
+		if (parse_buffer(val, &o->buffer_bytes))
+			return nf_arg_bad(opt, val, "KiB, or a size with K or M, at most 1 GiB");
 	} else if (!strcmp(opt, "--log-interval")) {
 		if (parse_seconds(val, &o->interval_ns))
 			return nf_arg_bad(opt, val, "seconds > 0");

@@ -23,6 +23,7 @@ struct nr_opts {
 	uint32_t snaplen;             /* -s */
 	int cleanup;                  /* --cleanup */
 	int stats;                    /* --stats: BPF run-time statistics */
+	uint64_t buffer_bytes;        /* -B, --buffer-size; 0: sized to the machine */
 };
 
 extern const char nr_usage[];

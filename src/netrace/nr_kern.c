@@ -7,24 +7,46 @@
 #include "log.h"
 #include "nr_owner.h"
 
-#define RING_TEXT (16u << 20)
+#define RING_TEXT_MIN (256u << 10)
+#define RING_TEXT_MAX (4u << 20)
 #define RING_CAPTURE_MAX (64u << 20)
+#define RING_ASKED_MAX (1u << 30)
 #define RING_RECORDS 256   /* full-size captured records the ring holds */
 
-/* With capture: room for RING_RECORDS records of snaplen bytes, between
- * the text-mode size and RING_CAPTURE_MAX (a power of two). */
-static uint32_t capture_ring_size(uint32_t snaplen)
+static uint32_t pow2_floor(uint64_t v)
 {
+	uint32_t p = 1;
+	while ((uint64_t)p * 2 <= v && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+uint32_t nr_ring_size(uint64_t asked, uint64_t mem, size_t page, int capture, uint32_t snaplen)
+{
+	if (asked) {
+		uint64_t v = clamp(asked, page, RING_ASKED_MAX);
+		uint32_t p = pow2_floor(v);
+		return p < v ? p * 2 : p;
+	}
+	uint64_t share = mem ? mem / (capture ? 16 : 64) : RING_TEXT_MAX; /* unknown: as 256 MiB */
+	if (!capture)
+		return pow2_floor(clamp(share, RING_TEXT_MIN, RING_TEXT_MAX));
 	uint64_t want = (uint64_t)(snaplen + sizeof(struct nr_event) + 8) * RING_RECORDS;
-	uint32_t size = RING_TEXT;
-	while (size < want && size < RING_CAPTURE_MAX)
+	uint64_t cap = clamp(share, RING_TEXT_MAX, RING_CAPTURE_MAX);
+	uint32_t size = RING_TEXT_MAX;
+	while (size < want && (uint64_t)size * 2 <= cap)
 		size <<= 1;
 	return size;
 }
 
 /* Size the maps for this run before load: the per-CPU scratch only when
  * capturing into the ring, a minimal ring when perf is used. */
-static int size_maps(struct nf_obj *obj, const struct nr_config *cfg)
+static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t *ring_size)
 {
 	struct nf_map_spec *ring = nf_obj_map(obj, NR_MAP_RING);
 	struct nf_map_spec *scratch = nf_obj_map(obj, NR_MAP_SCRATCH);
@@ -42,7 +64,7 @@ static int size_maps(struct nf_obj *obj, const struct nr_config *cfg)
 			ring->max_entries = 1;
 		}
 	} else {
-		ring->max_entries = capture ? capture_ring_size(cfg->snaplen) : RING_TEXT;
+		ring->max_entries = *ring_size;
 	}
 	if (capture && !(cfg->flags & NR_C_PERF)) {
 		int cpus = nf_possible_cpus();
@@ -102,8 +124,11 @@ static int configure(struct nr_kern *k, struct nr_config *cfg)
 		return r;
 	}
 	r = nf_obj_set_var(&k->obj, "nr_cfg", cfg, sizeof(*cfg));
+	if (!k->use_perf)
+		k->ring_size = nr_ring_size(k->opts.ring_bytes, nf_mem_total(), nf_page_size(),
+					    !!(cfg->flags & NR_C_CAPTURE), cfg->snaplen);
 	if (!r)
-		r = size_maps(&k->obj, cfg);
+		r = size_maps(&k->obj, cfg, &k->ring_size);
 	if (r) {
 		nf_err("netrace: configuring the BPF object: %s", strerror(-r));
 		return r;

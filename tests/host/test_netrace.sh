@@ -395,7 +395,20 @@ case_errors() {
 	bad_args errors/both_directions_disabled disable -i vA --disable-ingress --disable-egress
 	bad_args errors/all_protocols_disabled disable -i vA --disable-tcp --disable-udp --disable-icmp
 	bad_args errors/unknown_interface nosuch0 -i nosuch0
+	bad_args errors/buffer_size_zero "for -B" -i vA -B 0
+	bad_args errors/buffer_size_huge "for --buffer-size" -i vA --buffer-size 2G
+	buffer_size
 	unprivileged_run
+}
+
+# -B 100 (KiB, as tcpdump's) is a 128 KiB ring, said when attached; the
+# ring buffer path only (perf has per-CPU buffers of its own).
+buffer_size() {
+	[ "$NF_MODE" = perf ] && return
+	start_attached errors/buffer_size 2 -B 100 || return
+	if grep -q "(ring buffer, 128 KiB)" "$NF_ERR"; then nf_pass errors/buffer_size_rounded; else
+		nf_fail errors/buffer_size_rounded "$(nf_err_tail)"; fi
+	stop_ok errors/buffer_size
 }
 
 # As nobody with no capabilities: one line naming what is missing (not the

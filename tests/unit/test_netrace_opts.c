@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "netrace/netrace_opts.h"
+#include "netrace/nr_kern.h"
 
 static int parse(struct nr_opts *o, int argc, char **argv)
 {
@@ -94,6 +95,47 @@ int main(void)
 		CHECK_EQ(o.snaplen, 262144);
 		CHECK_EQ(PARSE(&o, "-s", "1000000"), 0);
 		CHECK_EQ(o.snaplen, 262144);
+	}
+
+	T_CASE("-B: KiB as tcpdump's, or K and M; at most 1 GiB") {
+		CHECK_EQ(PARSE(&o, "-c", "1"), 0);
+		CHECK_EQ(o.buffer_bytes, 0);
+		CHECK_EQ(PARSE(&o, "-B", "2048"), 0);
+		CHECK_EQ(o.buffer_bytes, 2 << 20);
+		CHECK_EQ(PARSE(&o, "--buffer-size", "8M"), 0);
+		CHECK_EQ(o.buffer_bytes, 8 << 20);
+		CHECK_EQ(PARSE(&o, "--buffer-size=512k"), 0);
+		CHECK_EQ(o.buffer_bytes, 512 << 10);
+		CHECK_EQ(PARSE(&o, "-B", "1048576"), 0);
+		CHECK_EQ(o.buffer_bytes, 1u << 30);
+		CHECK_EQ(PARSE(&o, "-B", "1048577"), -1);
+		CHECK_EQ(PARSE(&o, "-B", "1025M"), -1);
+		CHECK_EQ(PARSE(&o, "-B", "0"), -1);
+		CHECK_EQ(PARSE(&o, "-B", "-1"), -1);
+		CHECK_EQ(PARSE(&o, "-B", ""), -1);
+		CHECK_EQ(PARSE(&o, "-B", "1G"), -1);
+		CHECK_EQ(PARSE(&o, "-B", "99999999999999999999"), -1);
+	}
+
+	T_CASE("the ring: -B rounded up to a power of two, else a share of memory") {
+		uint64_t gib = 1ull << 30;
+		CHECK_EQ(nr_ring_size(3 << 20, 24 * gib, 4096, 0, 0), 4 << 20);
+		CHECK_EQ(nr_ring_size(4 << 20, 128 << 20, 4096, 0, 0), 4 << 20);
+		CHECK_EQ(nr_ring_size(1, 0, 4096, 0, 0), 4096);
+		CHECK_EQ(nr_ring_size(1, 0, 65536, 1, 262144), 65536);
+		CHECK_EQ(nr_ring_size(gib, 0, 4096, 0, 0), gib);
+		CHECK_EQ(nr_ring_size(24 * gib, 24 * gib, 4096, 0, 0), gib);
+		/* text and JSON: 1/64 of memory, 256 KiB to 4 MiB */
+		CHECK_EQ(nr_ring_size(0, 24 * gib, 4096, 0, 0), 4 << 20);
+		CHECK_EQ(nr_ring_size(0, 128 << 20, 4096, 0, 0), 2 << 20);
+		CHECK_EQ(nr_ring_size(0, 100 << 20, 4096, 0, 0), 1 << 20);
+		CHECK_EQ(nr_ring_size(0, 8 << 20, 4096, 0, 0), 256 << 10);
+		CHECK_EQ(nr_ring_size(0, 0, 4096, 0, 0), 4 << 20);
+		/* -w: 256 records of the snaplen, up to 1/16 of memory and 64 MiB */
+		CHECK_EQ(nr_ring_size(0, 24 * gib, 4096, 1, 262144), 64 << 20);
+		CHECK_EQ(nr_ring_size(0, 128 << 20, 4096, 1, 262144), 8 << 20);
+		CHECK_EQ(nr_ring_size(0, 24 * gib, 4096, 1, 100), 4 << 20);
+		CHECK_EQ(nr_ring_size(0, 16 << 20, 4096, 1, 262144), 4 << 20);
 	}
 
 	T_CASE("help") {

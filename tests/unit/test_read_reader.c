@@ -1,5 +1,6 @@
 /* Ring and perf buffer readers over fake memory through a fake nf_sys;
  * also the possible-CPU list parser and the kernel name sanitiser. */
+#include <sys/sysinfo.h>
 #include "t.h"
 #include "fake_sys.h"
 #include "read/reader_int.h"
@@ -425,6 +426,22 @@ static void test_parsers(void)
 		CHECK_EQ(nf_parse_cpu_list("x"), -EINVAL);
 		CHECK_EQ(nf_parse_cpu_list("3-1"), -EINVAL);
 		CHECK_EQ(nf_parse_cpu_list("0-"), -EINVAL);
+	}
+	T_CASE("meminfo: MemTotal in bytes; this machine's against sysinfo") {
+		static const char mi[] = "MemTotal:       24568320 kB\nMemFree:  1 kB\n";
+		CHECK_EQ(nf_parse_meminfo_total(mi, sizeof(mi) - 1), 24568320ull << 10);
+		static const char second[] = "Foo: 3 kB\nMemTotal: 128 kB\n";
+		CHECK_EQ(nf_parse_meminfo_total(second, sizeof(second) - 1), 128 << 10);
+		static const char inside[] = "XMemTotal: 128 kB\n";
+		CHECK_EQ(nf_parse_meminfo_total(inside, sizeof(inside) - 1), 0);
+		CHECK_EQ(nf_parse_meminfo_total("MemTotal: kB\n", 13), 0);
+		CHECK_EQ(nf_parse_meminfo_total("MemTotal: 12", 12), 0); /* cut before its unit */
+		CHECK_EQ(nf_parse_meminfo_total("MemTotal: 12 MB\n", 16), 0);
+		CHECK_EQ(nf_parse_meminfo_total("", 0), 0);
+		struct sysinfo si;
+		t_real_sys();
+		REQUIRE(sysinfo(&si) == 0);
+		CHECK_EQ(nf_mem_total(), (uint64_t)si.totalram * si.mem_unit);
 	}
 	T_CASE("possible CPUs: read through nf_sys") {
 		use_fake();
