@@ -42,9 +42,40 @@ NF_TMP=
 
 # ---- results -------------------------------------------------------------
 
-nf_pass() { echo "PASS $NF_MODE/$1"; }
-nf_fail() { echo "FAIL $NF_MODE/$1: $2"; NF_FAILS=$((NF_FAILS + 1)); }
-nf_skip() { echo "SKIP $NF_MODE/$1: $2"; }
+# One result line per test case (per mode): nf_case_begin NAME, then its
+# checks (nf_pass, nf_fail, nf_skip: "ok MODE/CHECK", "not ok MODE/CHECK:
+# why", "skip MODE/CHECK: why" lines for diagnosis and the mutants), then
+# nf_case_end prints "PASS MODE/NAME (N checks)", "FAIL MODE/NAME: the
+# failed checks", or "SKIP MODE/NAME: why" when every check was skipped.
+# Outside a case a check is a result line of its own.
+NF_CASE= NF_CASE_OK=0 NF_CASE_BAD= NF_CASE_SKIP=
+nf_case_begin() { NF_CASE=$1 NF_CASE_OK=0 NF_CASE_BAD= NF_CASE_SKIP=; }
+nf_case_end() {
+	if [ -n "$NF_CASE_BAD" ]; then
+		echo "FAIL $NF_MODE/$NF_CASE:$NF_CASE_BAD" | cut -c1-600
+	elif [ "$NF_CASE_OK" -gt 0 ]; then
+		echo "PASS $NF_MODE/$NF_CASE ($NF_CASE_OK checks${NF_CASE_SKIP:+; skipped:$NF_CASE_SKIP})" | cut -c1-400
+	elif [ -n "$NF_CASE_SKIP" ]; then
+		echo "SKIP $NF_MODE/$NF_CASE:$NF_CASE_SKIP" | cut -c1-400
+	fi
+	NF_CASE=
+}
+nf_pass() {
+	if [ -z "$NF_CASE" ]; then echo "PASS $NF_MODE/$1"; return; fi
+	echo "ok $NF_MODE/$1"
+	NF_CASE_OK=$((NF_CASE_OK + 1))
+}
+nf_fail() {
+	NF_FAILS=$((NF_FAILS + 1))
+	if [ -z "$NF_CASE" ]; then echo "FAIL $NF_MODE/$1: $2"; return; fi
+	echo "not ok $NF_MODE/$1: $2"
+	NF_CASE_BAD="$NF_CASE_BAD $1: $2;"
+}
+nf_skip() {
+	if [ -z "$NF_CASE" ]; then echo "SKIP $NF_MODE/$1: $2"; return; fi
+	echo "skip $NF_MODE/$1: $2"
+	NF_CASE_SKIP="$NF_CASE_SKIP $1: $2;"
+}
 # nf_check NAME "why it failed" CMD...: PASS if CMD succeeds.
 nf_check() {
 	_cn=$1 _cw=$2

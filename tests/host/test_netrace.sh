@@ -761,7 +761,9 @@ if ! nf_setup; then
 	echo "FAIL netrace/setup: could not build the namespaces and veth pair"
 	exit 1
 fi
+nf_case_begin selftest
 selftest
+nf_case_end
 for NF_MODE in $NF_MODES; do
 	if [ "$NF_MODE" = tcx ] && ! in1 "$NFTOOL" tcx lo >/dev/null 2>&1; then
 		nf_skip all "the kernel has no tcx (before 6.6): netlink path only"
@@ -771,7 +773,9 @@ for NF_MODE in $NF_MODES; do
 	[ "$NF_MODE" = perf ] && _cases=$NF_PERF_CASES
 	[ "$NF_MODE" = netlink ] && _cases=${NF_NETLINK_CASES:-$NF_CASES}
 	for _case in $_cases; do
+		nf_case_begin "$_case"
 		"case_$_case"
+		nf_case_end
 	done
 done
 [ "$NF_FAILS" -eq 0 ]

@@ -10,9 +10,20 @@ NFLUX=${NFLUX:-$(cd "$(dirname "$0")/../.." && pwd)/build/nflux}
 [ "$(id -u)" = 0 ] || { echo "SKIP tlstrace: needs root"; exit 0; }
 [ -x /usr/bin/python3 ] && [ -z "$NF_TLS_SH" ] && exec /usr/bin/python3 "$(dirname "$0")/tlstrace_suite.py"
 
-fails=0
-pass() { echo "PASS tlstrace/$1"; }
-fail() { echo "FAIL tlstrace/$1: $2"; fails=$((fails + 1)); }
+# One test case, openssl_tools: its checks print "ok"/"not ok" lines, and
+# the case its one PASS or FAIL line at the end (or at the first check
+# that stops it).
+fails=0 oks=0 bad=
+pass() { echo "ok tlstrace/openssl_tools/$1"; oks=$((oks + 1)); }
+fail() {
+	echo "not ok tlstrace/openssl_tools/$1: $2"
+	fails=$((fails + 1))
+	bad="$bad $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-200);"
+}
+verdict() {
+	if [ "$fails" -gt 0 ]; then echo "FAIL tlstrace/openssl_tools:$bad" | cut -c1-600
+	elif [ "$oks" -gt 0 ]; then echo "PASS tlstrace/openssl_tools ($oks checks)"; fi
+}
 command -v openssl >/dev/null || { echo "SKIP tlstrace: no openssl here"; exit 0; }
 lib=
 for l in /lib/*/libssl.so.3 /usr/lib/*/libssl.so.3 /lib/libssl.so.3 /usr/lib/libssl.so.3; do
@@ -25,6 +36,7 @@ TR= SRV= FEED=
 cleanup() {
 	for p in $TR $SRV $FEED; do kill "$p" 2>/dev/null; done
 	rm -rf "$T"
+	verdict
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -31,19 +31,54 @@ LIBDIR = "/usr/lib/" + subprocess.run(["gcc", "-dumpmachine"], capture_output=Tr
 failed = 0
 
 
+# One result line per test case: a check's name starts with its case's
+# ("curl/body_exact" is a check of case "curl"). Checks print "ok ...",
+# "not ok ...: why" and "skip ...: why" lines (diagnosis); when the case
+# changes, its one PASS, FAIL or (all checks skipped) SKIP line follows.
+_case = {"name": None, "ok": 0, "bad": [], "skipped": []}
+
+
+def flush():
+    c = _case
+    if c["name"] is None:
+        return
+    if c["bad"]:
+        print(("FAIL tlstrace/%s: %s" % (c["name"], "; ".join(c["bad"])))[:600])
+    elif c["ok"]:
+        extra = "; skipped: " + "; ".join(c["skipped"]) if c["skipped"] else ""
+        print(("PASS tlstrace/%s (%d checks%s)" % (c["name"], c["ok"], extra))[:400])
+    elif c["skipped"]:
+        print(("SKIP tlstrace/%s: %s" % (c["name"], "; ".join(c["skipped"])))[:400])
+    c.update(name=None, ok=0, bad=[], skipped=[])
+    sys.stdout.flush()
+
+
+def _in_case(name):
+    group = name.split("/")[0]
+    if _case["name"] != group:
+        flush()
+        _case["name"] = group
+    return name[len(group) + 1:] or group
+
+
 def result(name, ok, why=""):
     global failed
+    check = _in_case(name)
     if ok:
-        print("PASS tlstrace/%s" % name)
+        _case["ok"] += 1
+        print("ok tlstrace/%s" % name)
     else:
         failed += 1
-        print("FAIL tlstrace/%s: %s" % (name, why))
+        _case["bad"].append("%s: %s" % (check, why))
+        print("not ok tlstrace/%s: %s" % (name, why))
     sys.stdout.flush()
     return ok
 
 
 def skip(name, why):
-    print("SKIP tlstrace/%s: %s" % (name, why))
+    check = _in_case(name)
+    _case["skipped"].append("%s: %s" % (check, why) if check != _case["name"] else why)
+    print("skip tlstrace/%s: %s" % (name, why))
     sys.stdout.flush()
 
 
@@ -196,7 +231,7 @@ class Suite:
 def case_openssl_tools(s):
     """openssl s_server and s_client: a known line each way, exact."""
     t = Tracer(s.tmp, ["--lib", os.path.join(s.lib, "libssl.so.3")])
-    if not result("s_client/attached", t.ready, t.stderr()[-300:]):
+    if not result("openssl_tools/s_client_attached", t.ready, t.stderr()[-300:]):
         t.stop()
         return
     port = 45000 + os.getpid() % 1000
@@ -221,18 +256,18 @@ def case_openssl_tools(s):
     t.stop()
     evs = t.events()
     w, sel = data_of(evs, pid=cli_tls.pid, dir="write")
-    result("s_client/write_plaintext", w == b"from the client\n", repr(w[:80]))
-    result("s_client/comm", bool(sel) and all(e["comm"] == "openssl" for e in sel),
+    result("openssl_tools/s_client_write_plaintext", w == b"from the client\n", repr(w[:80]))
+    result("openssl_tools/s_client_comm", bool(sel) and all(e["comm"] == "openssl" for e in sel),
            str([e.get("comm") for e in sel]))
-    result("s_client/func", bool(sel) and sel[0]["func"] in ("SSL_write", "SSL_write_ex"),
+    result("openssl_tools/s_client_func", bool(sel) and sel[0]["func"] in ("SSL_write", "SSL_write_ex"),
            str([e.get("func") for e in sel]))
     r, _ = data_of(evs, pid=srv_tls.pid, dir="read")
-    result("s_server/read_plaintext", r == b"from the client\n", repr(r[:80]))
+    result("openssl_tools/s_server_read_plaintext", r == b"from the client\n", repr(r[:80]))
     w2, _ = data_of(evs, pid=srv_tls.pid, dir="write")
-    result("s_server/write_plaintext", w2 == b"from the server\n", repr(w2[:80]))
+    result("openssl_tools/s_server_write_plaintext", w2 == b"from the server\n", repr(w2[:80]))
     r2, _ = data_of(evs, pid=cli_tls.pid, dir="read")
-    result("s_client/read_plaintext", r2 == b"from the server\n", repr(r2[:80]))
-    result("s_client/only_our_processes",
+    result("openssl_tools/s_client_read_plaintext", r2 == b"from the server\n", repr(r2[:80]))
+    result("openssl_tools/s_client_only_our_processes",
            all(e.get("pid") in (cli_tls.pid, srv_tls.pid) for e in evs),
            str(sorted({e.get("pid") for e in evs})))
 
@@ -852,6 +887,13 @@ def curl_system(s):
 
 
 def main():
+    try:
+        return run_cases()
+    finally:
+        flush()
+
+
+def run_cases():
     if os.geteuid() != 0:
         skip("all", "needs root")
         return 0
