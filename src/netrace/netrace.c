@@ -10,6 +10,7 @@
 #include "iface.h"
 #include "log.h"
 #include "netrace_opts.h"
+#include "nr_ifwatch.h"
 #include "nr_kern.h"
 #include "nr_sink.h"
 #include "read/reader.h"
@@ -128,7 +129,7 @@ static int open_output(const struct nr_opts *o)
 }
 
 /* Read events until a signal, -c, or an output error. */
-static int event_loop(struct nr_sink *sink, struct nf_reader *rd)
+static int event_loop(struct nr_sink *sink, struct nf_reader *rd, struct nr_ifwatch *w)
 {
 	uint64_t last_flush = nr_mono_ns();
 	while (!nf_stop_signal && !sink->done && !sink->ob.err) {
@@ -143,6 +144,10 @@ static int event_loop(struct nr_sink *sink, struct nf_reader *rd)
 			last_flush = now;
 		}
 		nr_clock_refresh(&sink->clock, CLOCK_REFRESH_NS);
+		if (nr_ifwatch_check(w, now) < 0) {
+			nf_reader_drain(rd);
+			return -1;
+		}
 	}
 	if (!sink->done && !sink->ob.err)
 		nf_reader_drain(rd);
@@ -226,7 +231,14 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	else
 		nf_info("netrace on %zu interface%s (ring buffer, %u KiB)", nifs, nifs == 1 ? "" : "s",
 			k.ring_size >> 10);
-	status = event_loop(&sink, rd) ? 1 : 0;
+	struct nr_ifwatch w;
+	if (nr_ifwatch_init(&w, ifs, nifs)) {
+		nf_err("netrace: out of memory");
+		nr_kern_detach(&k);
+		goto out_reader;
+	}
+	status = event_loop(&sink, rd, &w) ? 1 : 0;
+	nr_ifwatch_free(&w);
 	nr_kern_detach(&k);
 	if (sink.ob.err && sink.ob.err != -EPIPE && sink.ob.err != -EINTR) {
 		nf_err("writing events: %s", strerror(-sink.ob.err));

@@ -16,7 +16,7 @@
 NF_MODES=${NF_MODES:-tcx netlink perf}
 # the perf buffer path (forced; every kernel we support has the ring buffer)
 NF_PERF_CASES=${NF_PERF_CASES:-basic integrity pcapng count}
-NF_CASES=${NF_CASES:-basic gso ifaces text errors disable ratelimit filters integrity pcapng pcapng_stdout count coexist cleanup}
+NF_CASES=${NF_CASES:-basic gso ifaces text errors faults disable ratelimit filters integrity pcapng pcapng_stdout count coexist cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -432,6 +432,67 @@ unprivileged_run() {
 	else
 		nf_fail errors/unprivileged "status $_rc: $(head -c 300 "$NF_TMP/np.err")"
 	fi
+}
+
+# ---- faults: a deleted interface, stdout closed, a full disk ---------------
+
+# wait_exit SECS: NF_PID's status in NF_RC once it exits by itself within
+# SECS (NF_GONE=1), else it is killed (NF_GONE=0).
+wait_exit() {
+	NF_GONE=1
+	nf_wait_gone "$NF_PID" "$1" || { NF_GONE=0; kill -KILL "$NF_PID" 2>/dev/null; }
+	wait "$NF_PID" 2>/dev/null
+	NF_RC=$?
+	NF_PID=
+}
+
+case_faults() {
+	# vF (a veth pair of ns1's own) is deleted under a run on vF and vA:
+	# said once, the run goes on with vA; then alone: exit 1.
+	ip -n "$NS1" link add vF type veth peer name vFp && ip -n "$NS1" link set vF up &&
+		ip -n "$NS1" link set vFp up || { nf_fail faults/setup "no veth pair vF"; return; }
+	start_attached faults 2 -i vF || { ip -n "$NS1" link del vF 2>/dev/null; return; }
+	ip -n "$NS1" link del vF
+	sleep 1.5
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4701 --dport 5701
+	sleep 0.5
+	nf_check faults/iface_gone_said "$(nf_err_tail)" grep -q "interface vF is gone; going on" "$NF_ERR"
+	stop_ok faults/iface_gone
+	nf_expect faults/other_iface_goes_on "$(nf_count "$NF_OUT" dir=ingress proto=udp sport=4701)" 1
+	ip -n "$NS1" link add vF type veth peer name vFp && ip -n "$NS1" link set vF up &&
+		ip -n "$NS1" link set vFp up
+	nf_start_bare -i vF
+	_t=0
+	while [ "$_t" -lt 50 ] && ! grep -q "netrace on" "$NF_ERR"; do sleep 0.1; _t=$((_t + 1)); done
+	ip -n "$NS1" link del vF
+	wait_exit 5
+	nf_check faults/last_iface_gone_exits "exited=$NF_GONE status=$NF_RC: $(nf_err_tail)" \
+		[ "$NF_GONE" = 1 ] && [ "$NF_RC" = 1 ] && grep -q "vF is gone, and with it the last one" "$NF_ERR"
+	# stdout closed: one error, exit 1, no spin.
+	"$NF_IP" netns exec "$NS1" env "$(nf_mode_env)" "$NFLUX" --log-format json netrace -i vA \
+		>&- 2>"$NF_TMP/closed.err" &
+	NF_PID=$!
+	sleep 1
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4702 --dport 5702 --count 20
+	wait_exit 5
+	nf_check faults/stdout_closed "exited=$NF_GONE status=$NF_RC: $(tail -c 300 "$NF_TMP/closed.err")" \
+		[ "$NF_GONE" = 1 ] && [ "$NF_RC" = 1 ] && grep -q "writing events" "$NF_TMP/closed.err"
+	# A full disk: a 64 KiB tmpfs; the events do not fit.
+	_fs=$NF_TMP/tiny
+	mkdir -p "$_fs"
+	if ! mount -t tmpfs -o size=64k nf_tiny "$_fs" 2>/dev/null; then
+		nf_skip faults/full_disk "cannot mount a tmpfs here"
+		return
+	fi
+	"$NF_IP" netns exec "$NS1" env "$(nf_mode_env)" "$NFLUX" --log-format json netrace -i vA \
+		>"$_fs/events" 2>"$NF_TMP/full.err" &
+	NF_PID=$!
+	sleep 1
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4703 --dport 5703 --count 2000
+	wait_exit 5
+	umount "$_fs"
+	nf_check faults/full_disk "exited=$NF_GONE status=$NF_RC: $(tail -c 300 "$NF_TMP/full.err")" \
+		[ "$NF_GONE" = 1 ] && [ "$NF_RC" = 1 ] && grep -q "No space left on device" "$NF_TMP/full.err"
 }
 
 # ---- each --disable-* flag -----------------------------------------------
