@@ -16,7 +16,7 @@
 NF_MODES=${NF_MODES:-tcx netlink perf}
 # the perf buffer path (forced; every kernel we support has the ring buffer)
 NF_PERF_CASES=${NF_PERF_CASES:-basic integrity pcapng count}
-NF_CASES=${NF_CASES:-basic gso ifaces text errors faults disable ratelimit filters integrity pcapng pcapng_stdout count coexist cleanup}
+NF_CASES=${NF_CASES:-basic gso ifaces text errors faults killed full_ring disable ratelimit filters integrity pcapng pcapng_stdout count coexist cleanup}
 BASE_KEYS=ts,iface,ifindex,dir,family,proto,src,dst,len,ttl
 OPT_KEYS=vlan,suppressed_packets,suppressed_bytes
 UDP_KEYS=$BASE_KEYS,sport,dport
@@ -493,6 +493,51 @@ case_faults() {
 	umount "$_fs"
 	nf_check faults/full_disk "exited=$NF_GONE status=$NF_RC: $(tail -c 300 "$NF_TMP/full.err")" \
 		[ "$NF_GONE" = 1 ] && [ "$NF_RC" = 1 ] && grep -q "No space left on device" "$NF_TMP/full.err"
+}
+
+# ---- SIGKILL at 50 moments of start-up and attach --------------------------
+
+our_progs() { in1 "$NFTOOL" progs | awk '$3 ~ /^nr_/' | wc -l | tr -d ' '; }
+
+case_killed() {
+	_n=0
+	while [ "$_n" -lt 50 ]; do
+		nf_start
+		sleep "0.$(printf %02d $(((_n * 37) % 40)))" # 0 to 390 ms, spread
+		nf_stop KILL
+		_n=$((_n + 1))
+	done
+	if [ "$NF_MODE" = netlink ]; then
+		in1 timeout 10 "$NFLUX" netrace --cleanup -i vA >/dev/null 2>"$NF_TMP/killed.err"
+		nf_expect killed/cleanup_status $? 0 "nflux netrace --cleanup status"
+	fi
+	nf_expect killed/no_program_on_vA "$(nf_attached | wc -l | tr -d ' ')" 0 "programs still attached"
+	if nf_have_tc; then
+		nf_expect killed/tc_filter_show "$(in1 tc filter show dev vA ingress; in1 tc filter show dev vA egress)" "" "tc filter show"
+	fi
+	_i=0
+	while [ "$(our_progs)" != 0 ] && [ "$_i" -lt 30 ]; do sleep 0.1; _i=$((_i + 1)); done
+	nf_expect killed/programs_unloaded "$(our_progs)" 0 "nr_* programs still loaded"
+	start_attached killed/next_start 2 || return
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4801 --dport 5801
+	stop_ok killed/next_start
+	nf_expect killed/next_start_logs "$(nf_count "$NF_OUT" dir=ingress proto=udp sport=4801)" 1
+}
+
+# ---- a full ring: a one-page ring (-B 4) under a flood ----------------------
+
+case_full_ring() {
+	[ "$NF_MODE" = perf ] && { nf_skip full_ring "-B sizes the ring buffer; perf has its own"; return; }
+	start_attached full_ring 2 -B 4 --port 5901 || return # only this flow can be lost
+	nf_send 2 udp --src $B4 --dst $A4 --sport 4901 --dport 5901 --count 10000 --size 64
+	stop_ok full_ring
+	_ev=$(nf_count "$NF_OUT" dir=ingress proto=udp sport=4901)
+	_l=$(nf_stat lost)
+	# The point is exact accounting when the ring overflows; a reader that
+	# kept up (a slow sender) has not shown it.
+	if [ "${_l:-0}" -gt 0 ]; then nf_pass full_ring/overflowed; else
+		nf_skip full_ring/overflowed "the reader kept up with the sender: nothing lost to count"; fi
+	nf_expect full_ring/logged_plus_lost "$((_ev + ${_l:-0}))" 10000 "events + lost ($_ev + ${_l:-?})"
 }
 
 # ---- each --disable-* flag -----------------------------------------------
