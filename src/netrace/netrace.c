@@ -122,9 +122,9 @@ static int open_output(const struct nr_opts *o)
 		return 1;
 	int fd = nf_capture_open(o->wfile);
 	if (fd == -ELOOP)
-		nf_err("cannot open %s: it is a symbolic link (refused for captures)", o->wfile);
+		nf_err("-w %s: a symbolic link (refused for captures)", o->wfile);
 	else if (fd < 0)
-		nf_err("cannot open %s: %s", o->wfile, strerror(-fd));
+		nf_err("-w %s: %s", o->wfile, strerror(-fd));
 	return fd;
 }
 

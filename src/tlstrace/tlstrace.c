@@ -179,11 +179,11 @@ static int find_and_probe(struct run *r)
 		return -1;
 	}
 	int named = o->openssl_path || o->nlibs || o->nbinaries;
-	int err = o->openssl_path ? tt_disc_add_path(d, o->openssl_path) : 0;
+	int err = o->openssl_path ? tt_disc_add_path(d, "--openssl-path", o->openssl_path) : 0;
 	for (size_t i = 0; !err && i < o->nlibs; i++)
-		err = tt_disc_add_path(d, o->libs[i]);
+		err = tt_disc_add_path(d, "--lib", o->libs[i]);
 	for (size_t i = 0; !err && i < o->nbinaries; i++)
-		err = tt_disc_add_path(d, o->binaries[i]);
+		err = tt_disc_add_path(d, "--binary", o->binaries[i]);
 	if (!named) {
 		tt_disc_scan_cache(d);
 		unsigned before = r->k.libs;
@@ -273,7 +273,7 @@ static int open_output(struct run *r)
 	r->out_fd = path ? nf_capture_open(path) : 1;
 	if (r->out_fd >= 0)
 		return 0;
-	nf_err("tlstrace: cannot write %s: %s", path,
+	nf_err("tlstrace: -w %s: %s", path,
 	       r->out_fd == -ELOOP ? "a symbolic link (refused for captures)" : strerror(-r->out_fd));
 	return -1;
 }

@@ -120,20 +120,20 @@ static int examine(struct tt_disc *d, const char *path)
 	return r;
 }
 
-int tt_disc_add_path(struct tt_disc *d, const char *path)
+int tt_disc_add_path(struct tt_disc *d, const char *opt, const char *path)
 {
 	int r = examine(d, path);
 	if (r == -ENOEXEC)
-		nf_err("tlstrace: %s: not an ELF executable or library (%s)", path, nf_lasterr());
+		nf_err("tlstrace: %s %s: not an ELF executable or library (%s)", opt, path, nf_lasterr());
 	else if (r == -ENOMSG)
-		nf_err("tlstrace: %s: holds no TLS library tlstrace knows (OpenSSL, BoringSSL, "
-		       "GnuTLS, NSPR, Go's crypto/tls)", path);
+		nf_err("tlstrace: %s %s: holds no TLS library tlstrace knows (OpenSSL, BoringSSL, "
+		       "GnuTLS, NSPR, Go's crypto/tls)", opt, path);
 	else if (r == -EINVAL)
-		nf_err("tlstrace: %s: not a regular file", path);
+		nf_err("tlstrace: %s %s: not a regular file", opt, path);
 	else if (r < 0 && r != -ENOENT && r != -EACCES && r != -ENOTDIR)
 		nf_err("tlstrace: %s", nf_lasterr()); /* a probe: it names itself */
 	else if (r < 0)
-		nf_err("tlstrace: %s: %s", path, strerror(-r));
+		nf_err("tlstrace: %s %s: %s", opt, path, strerror(-r));
 	return r < 0 ? r : 0;
 }
 

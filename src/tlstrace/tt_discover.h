@@ -11,9 +11,10 @@ struct tt_disc;
 
 struct tt_disc *tt_disc_new(struct tt_kern *k);
 void tt_disc_free(struct tt_disc *d);
-/* A file named on the command line: an error (logged, -errno) when it is
+/* A file named on the command line by option opt ("--lib"): an error
+ * (logged, naming opt, -errno) when it is
  * missing, not ELF, defines no probed function, or cannot be probed. */
-int tt_disc_add_path(struct tt_disc *d, const char *path);
+int tt_disc_add_path(struct tt_disc *d, const char *opt, const char *path);
 /* Later scans only tell the kernel side where NSS lives in each process
  * (the files named on the command line are all that is probed). */
 void tt_disc_set_named_only(struct tt_disc *d);
