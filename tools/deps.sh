@@ -9,7 +9,7 @@ set -eu
 PKGS="clang llvm musl-tools linux-libc-dev make iproute2 gcc libc6-dev \
 busybox-static qemu-system-x86 tshark xz-utils cpio gzip file binutils \
 iputils-ping netcat-openbsd lld openssl curl libssl-dev python3 util-linux libclang-rt-14-dev nghttp2-server \
-wget gnutls-bin libnss3-tools libnspr4-dev libnss3-dev android-libboringssl-dev golang-go"
+wget gnutls-bin libnss3-tools libnspr4-dev libnss3-dev android-libboringssl-dev golang-go valgrind"
 CROSS=""
 if [ "${1:-}" = aarch64 ]; then
 	PKGS="$PKGS qemu-system-arm"
@@ -56,6 +56,7 @@ have() {
 	libnss3-dev) test -e /usr/include/nss/ssl.h ;;
 	android-libboringssl-dev) test -e /usr/include/android/openssl/ssl.h && test -e /usr/lib/$(gcc -dumpmachine)/android/libssl.so.0 ;;
 	golang-go) command -v go ;;
+	valgrind) command -v valgrind ;;
 	*) return 1 ;;
 	esac
 }
