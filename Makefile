@@ -83,17 +83,31 @@ $(UAPI)/.stamp:
 	@ln -sfn $(UAPI_ROOT)/$(ARCH_TRIPLE)/asm $(UAPI)/asm
 	@touch $@
 
-# DWARF is dropped (BTF and BTF.ext stay): the objects are embedded, and
-# the loader reads none of it.
+# DWARF is dropped (BTF and BTF.ext stay), and so is .rel.BTF.ext (the
+# relocations of the BTF.ext records against their sections, which the
+# loader, like libbpf, never reads: the records name their sections): the
+# objects are embedded, and the loader reads none of it.
 LLVM_STRIP  ?= llvm-strip
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-	$(LLVM_STRIP) -g $@
+	$(LLVM_STRIP) -g --remove-section=.rel.BTF.ext $@
 
-# Every bpf/*.bpf.o is embedded; build/embed.S is generated from the list.
-$(B)/embed.S: $(BPF_OBJ) tools/gen-embed.sh
-	@sh tools/gen-embed.sh $(BPF_OBJ) > $@
+# Every bpf/*.bpf.o is embedded compressed, as $(B)/bpf/NAME.bpf.o.nfz:
+# NFZ1 (loader/unpack.h), written by the host tool $(B)/pack
+# (tools/pack.c, never linked into nflux) and read back by
+# nf_embedded_unpack (loader/embed.c, loader/unpack.c) when an object is
+# parsed. build/embed.S is generated from the list.
+BPF_NFZ     := $(patsubst %,%.nfz,$(BPF_OBJ))
+$(B)/pack: tools/pack.c loader/unpack.c loader/unpack.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O2 $(WARN) -Iloader -o $@ tools/pack.c loader/unpack.c
+
+$(B)/bpf/%.bpf.o.nfz: $(B)/bpf/%.bpf.o $(B)/pack
+	$(B)/pack $< $@
+
+$(B)/embed.S: $(BPF_NFZ) tools/gen-embed.sh
+	@sh tools/gen-embed.sh $(BPF_NFZ) > $@
 
 $(B)/musl/%.o: %.c $(HDRS) $(UAPI)/.stamp
 	@mkdir -p $(dir $@)
@@ -163,7 +177,7 @@ $(HF)/go/gotls: $(HF_SRC)/gotls.go
 $(HF)/go/gotls.version: $(HF)/go/gotls
 	$(GO_ENV) $(GO) version $< > $@.tmp && mv $@.tmp $@
 
-fixtures: $(FIX_OBJ) $(HF_OUT) $(HF_GO)
+fixtures: $(FIX_OBJ) $(BPF_OBJ) $(HF_OUT) $(HF_GO)
 
 # Library objects are built once per variant and archived; each test links
 # its own main against the archive.

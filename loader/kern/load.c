@@ -126,13 +126,18 @@ int nf_load(struct nf_bpf *b, const struct nf_obj *obj, const struct nf_load_opt
 int nf_obj_parse_embedded(struct nf_obj *obj, const char *name)
 {
 	size_t len;
-	const void *data = nf_embedded(name, &len);
+	void *data;
+	int r = nf_embedded_unpack(name, &data, &len);
 	memset(obj, 0, sizeof(*obj));
-	if (!data) {
+	if (r == -ENOENT)
 		nf_seterr("the %s BPF object is not embedded in this build", name);
-		return -ENOENT;
-	}
-	int r = nf_obj_parse(obj, data, len);
+	else if (r)
+		nf_seterr("unpacking the embedded %s BPF object: %s", name, strerror(-r));
+	if (r)
+		return r;
+	/* nf_obj_parse copies what it keeps: the buffer is not needed after */
+	r = nf_obj_parse(obj, data, len);
+	free(data);
 	if (r) {
 		char why[400];
 		snprintf(why, sizeof(why), "%s", nf_lasterr());

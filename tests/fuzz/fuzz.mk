@@ -32,7 +32,7 @@ $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libnf.a $(B)/embed.S $
 $(FZ)/mkseeds: tests/fuzz/seeds.c $(FZ)/libnf.a $(B)/embed.S $(HDRS)
 	$(CLANG) $(FZ_FLAGS) -o $@ $< $(B)/embed.S $(FZ)/libnf.a
 
-$(FZ)/seeds/.stamp: $(FZ)/mkseeds tests/fuzz/seeds.sh $(BPF_OBJ) $(FIX_OBJ) $(HF_BIN)
+$(FZ)/seeds/.stamp: $(FZ)/mkseeds tests/fuzz/seeds.sh $(BPF_OBJ) $(BPF_NFZ) $(FIX_OBJ) $(HF_BIN)
 	@sh tests/fuzz/seeds.sh $(FZ)/mkseeds $(B) $(FZ)/seeds
 	@touch $@
 

@@ -1,15 +1,19 @@
 #!/bin/sh
 # The seed corpora: tests/fuzz/seeds.c's built inputs (run first, as
 # "$SEEDS_BIN"), then copies of real files: the BPF objects (ours and the
-# test fixtures) and their .BTF sections, the host ELF fixtures and their
-# .text, /etc/ld.so.cache, /proc/self/maps, /proc/self/net/tcp and tcp6.
+# test fixtures) and their .BTF sections, ours packed (NFZ1, for unpack),
+# the host ELF fixtures and their .text, /etc/ld.so.cache,
+# /proc/self/maps, /proc/self/net/tcp and tcp6.
 # Usage: seeds.sh SEEDS_BIN BUILD_DIR OUT_DIR
 set -eu
 bin=$1 B=$2 out=$3
 rm -rf "$out"
 mkdir -p "$out"
 "$bin" "$out"
-mkdir -p "$out/obj" "$out/btf" "$out/elf_sym" "$out/insn" "$out/ld_cache" "$out/proc_maps" "$out/proc_net"
+mkdir -p "$out/obj" "$out/btf" "$out/elf_sym" "$out/insn" "$out/ld_cache" "$out/proc_maps" "$out/proc_net" "$out/unpack"
+for z in "$B"/bpf/*.bpf.o.nfz; do
+	[ -f "$z" ] && cp "$z" "$out/unpack/$(basename "$z" .bpf.o.nfz)"
+done
 for o in "$B"/bpf/*.bpf.o "$B"/fixtures/*.bpf.o; do
 	[ -f "$o" ] || continue
 	n=$(basename "$(dirname "$o")")-$(basename "$o" .bpf.o)

@@ -14,14 +14,15 @@ check "ldd: not a dynamic executable" sh -c "ldd '$NFLUX' 2>&1 | grep -q 'not a 
 check "no libbpf, libelf or zlib in the binary" sh -c \
 	"! strings '$NFLUX' | grep -Eq 'libbpf|elf_begin|elf_version|inflateInit|deflateInit'"
 check "Makefile links no libbpf, libelf or zlib" sh -c "! grep -Eq -- '-l(bpf|elf|z)\\b' Makefile"
-# Every bpf/*.bpf.c is embedded byte for byte.
+# Every bpf/*.bpf.c is embedded packed (NFZ1), byte for byte; that each
+# unpacks to its object is tests/unit/test_loader_unpack.c's.
 hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
 bin_hex=$(hex "$NFLUX")
 for obj in "$B"/bpf/*.bpf.o; do
 	name=$(basename "$obj" .bpf.o)
 	case "$bin_hex" in
-	*"$(hex "$obj")"*) pass "embedded object $name is in the binary, whole" ;;
-	*) fail "embedded object $name is in the binary, whole" "$obj not found in $NFLUX" ;;
+	*"$(hex "$obj.nfz")"*) pass "embedded object $name is in the binary, whole (packed)" ;;
+	*) fail "embedded object $name is in the binary, whole (packed)" "$obj.nfz not found in $NFLUX" ;;
 	esac
 done
 check "--version prints the version" sh -c "'$NFLUX' --version | grep -Eq '^nflux [0-9]+\\.[0-9]+\\.[0-9]+$'"
