@@ -9,7 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_DEFAULT (64u << 20)
+#define RING_MIN (4u << 20)
+#define RING_MAX (64u << 20)
+
+/* The ring's default: 1/32 of the machine's memory, 4 to 64 MiB (a call
+ * carries up to 1 MiB by default, 4 MiB at most), a power of two. */
+static uint32_t default_ring(void)
+{
+	uint64_t share = nf_mem_total() / 32;
+	uint32_t size = RING_MIN;
+	while (size < RING_MAX && (uint64_t)size * 2 <= share)
+		size <<= 1;
+	return size;
+}
 
 uint32_t tt_kern_events_type(const struct tt_kern *k)
 {
@@ -29,7 +41,7 @@ static int size_maps(struct tt_kern *k)
 		return cpus < 0 ? cpus : -EINVAL;
 	scratch->max_entries = (uint32_t)cpus;
 	if (!k->use_perf) {
-		ring->max_entries = k->opts.ring_bytes ? k->opts.ring_bytes : RING_DEFAULT;
+		ring->max_entries = k->opts.ring_bytes ? k->opts.ring_bytes : default_ring();
 	} else if (nf_features()->ringbuf) {
 		ring->max_entries = (uint32_t)nf_page_size();
 	} else {
