@@ -258,7 +258,14 @@ case_basic() {
 }
 
 # The netrace programs loaded now, by name, sorted, on one line.
-loaded_nr_progs() { in1 "$NFTOOL" progs | awk '$3 ~ /^nr_/ { print $3 }' | sort | tr '\n' ' ' | sed 's/ $//'; }
+# The nr_* programs this run's nflux holds (its fds' prog_id), by name:
+# another nflux on the machine does not count.
+prog_ids_of() { cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -u | tr '\n' ' '; }
+loaded_nr_progs() {
+	_held=" $(prog_ids_of "$NF_PID")"
+	in1 "$NFTOOL" progs | awk -v ids="$_held" '$3 ~ /^nr_/ && index(ids, " " $1 " ") { print $3 }' |
+		sort | tr '\n' ' ' | sed 's/ $//'
+}
 
 # tcx mode: tcx programs and no filter; netlink: "nflux*" filters, no tcx.
 nf_attached_where() { echo "tcx=$(in1 "$NFTOOL" tcx vA 2>/dev/null | wc -l) filters=$(in1 "$NFTOOL" filters vA | wc -l)"; }
@@ -497,7 +504,13 @@ case_faults() {
 
 # ---- SIGKILL at 50 moments of start-up and attach --------------------------
 
-our_progs() { in1 "$NFTOOL" progs | awk '$3 ~ /^nr_/' | wc -l | tr -d ' '; }
+# nr_* programs that no live process holds: what killed runs left loaded
+# (a program only attached somewhere is held by no fd). Another nflux
+# running on the machine holds its own.
+our_progs() {
+	_held=" $(for _p in /proc/[0-9]*; do prog_ids_of "${_p#/proc/}"; done | tr '\n' ' ')"
+	in1 "$NFTOOL" progs | awk -v ids="$_held" '$3 ~ /^nr_/ && !index(ids, " " $1 " ")' | wc -l | tr -d ' '
+}
 
 case_killed() {
 	_n=0
