@@ -460,7 +460,7 @@ case_faults() {
 		ip -n "$NS1" link set vFp up || { nf_fail faults/setup "no veth pair vF"; return; }
 	start_attached faults 2 -i vF || { ip -n "$NS1" link del vF 2>/dev/null; return; }
 	ip -n "$NS1" link del vF
-	sleep 1.5
+	nf_wait_file "$NF_ERR" "interface vF is gone" 20
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4701 --dport 5701
 	sleep 0.5
 	nf_check faults/iface_gone_said "$(nf_err_tail)" grep -q "interface vF is gone; going on" "$NF_ERR"
@@ -470,7 +470,7 @@ case_faults() {
 		ip -n "$NS1" link set vFp up
 	nf_start_bare -i vF
 	_t=0
-	while [ "$_t" -lt 50 ] && ! grep -q "netrace on" "$NF_ERR"; do sleep 0.1; _t=$((_t + 1)); done
+	while [ "$_t" -lt 300 ] && ! grep -q "netrace on" "$NF_ERR"; do sleep 0.1; _t=$((_t + 1)); done
 	ip -n "$NS1" link del vF
 	wait_exit 20
 	nf_check faults/last_iface_gone_exits "exited=$NF_GONE status=$NF_RC: $(nf_err_tail)" \
@@ -479,7 +479,7 @@ case_faults() {
 	"$NF_IP" netns exec "$NS1" env "$(nf_mode_env)" "$NFLUX" --log-format json netrace -i vA \
 		>&- 2>"$NF_TMP/closed.err" &
 	NF_PID=$!
-	sleep 1
+	nf_wait_attached 2 || echo "faults: stdout_closed: $NF_WHY" >&2 # (TCG: attaching takes seconds)
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4702 --dport 5702 --count 20
 	wait_exit 20
 	nf_check faults/stdout_closed "exited=$NF_GONE status=$NF_RC: $(tail -c 300 "$NF_TMP/closed.err")" \
@@ -494,7 +494,7 @@ case_faults() {
 	"$NF_IP" netns exec "$NS1" env "$(nf_mode_env)" "$NFLUX" --log-format json netrace -i vA \
 		>"$_fs/events" 2>"$NF_TMP/full.err" &
 	NF_PID=$!
-	sleep 1
+	nf_wait_attached 2 || echo "faults: full_disk: $NF_WHY" >&2
 	nf_send 2 udp --src $B4 --dst $A4 --sport 4703 --dport 5703 --count 1000
 	wait_exit 20
 	umount "$_fs"
