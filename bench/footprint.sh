@@ -159,12 +159,7 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-awk -v rounds="$ROUNDS" -v n="$N" '
-function sort(list, a,   k, i, j, t) {
-	k = split(list, a, " ")
-	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return k
-}
+awk -v rounds="$ROUNDS" -v n="$N" "$(cat "$ROOT/bench/stats.awk")"'
 function median(list,   a, k) { k = sort(list, a); return k ? a[int((k + 1) / 2)] : "" }
 function add(arr, k, v) { if (v != "-" && v != "") arr[k] = arr[k] " " v }
 function mb(k) { return sprintf("%.2f", k * 1024 / 1e6) }

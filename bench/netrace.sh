@@ -221,15 +221,8 @@ attach=tcx
 events="ring buffer"
 [ -n "$NFLUX_FORCE_PERF" ] && events="perf buffer"
 awk -v n="$N" -v rounds="$ROUNDS" -v attach="$attach" -v events="$events" -v kern="$(uname -r)" \
-	-v port="$PORT" -v hz="$HZ" -v cpuhow="$CPU_HOW" -v pinned="${PIN0:+1}" '
-function sort(list, a,   k, i, j, t) {
-	k = split(list, a, " ")
-	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return k
-}
+	-v port="$PORT" -v hz="$HZ" -v cpuhow="$CPU_HOW" -v pinned="${PIN0:+1}" "$(cat "$ROOT/bench/stats.awk")"'
 function median(list,   a, k) { k = sort(list, a); return k ? a[int((k + 1) / 2)] : "" }
-function lo(list,   a, k) { k = sort(list, a); return k ? a[1] : "" }
-function hi(list,   a, k) { k = sort(list, a); return k ? a[k] : "" }
 function add(arr, k, v) { if (v != "-") arr[k] = arr[k] " " v }
 function range(list, fmt) { return sprintf(fmt " (" fmt "–" fmt ")", median(list), lo(list), hi(list)) }
 function ok(b) { return b ? "met" : "missed" }

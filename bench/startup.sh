@@ -142,15 +142,8 @@ LC_ALL=C "$NF_IP" netns exec "$NS1" $SH "$ROOT/bench/startup.sh" --inner >"$BT/r
 
 how="date(1)"
 [ $SH = bash ] && how="bash's \$EPOCHREALTIME"
-awk -v runs="$RUNS" -v how="$how" -v sec="$SEC" -v obj="$(basename "$OBJ")" '
-function sort(list, a,   k, i, j, t) {
-	k = split(list, a, " ")
-	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return k
-}
+awk -v runs="$RUNS" -v how="$how" -v sec="$SEC" -v obj="$(basename "$OBJ")" "$(cat "$ROOT/bench/stats.awk")"'
 function median(list,   a, k) { k = sort(list, a); return k ? (k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2) : "" }
-function lo(list,   a, k) { k = sort(list, a); return k ? a[1] : "" }
-function hi(list,   a, k) { k = sort(list, a); return k ? a[k] : "" }
 function cell(k) { return v[k] == "" ? "-" : sprintf("%.1f (%.1f–%.1f)", median(v[k]), lo(v[k]), hi(v[k])) }
 function ok(b) { return b ? "met" : "missed" }
 $1 == "fail" { if (!(($2) in why)) { why[$2] = $0; sub(/^fail [^ ]* /, "", why[$2]) }; next }

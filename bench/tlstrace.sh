@@ -174,15 +174,8 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-awk -v mib="$MIB" -v reqs="$REQS" -v rounds="$ROUNDS" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" '
-function sort(list, a,   k, i, j, t) {
-	k = split(list, a, " ")
-	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return k
-}
+awk -v mib="$MIB" -v reqs="$REQS" -v rounds="$ROUNDS" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" "$(cat "$ROOT/bench/stats.awk")"'
 function median(list,   a, k) { k = sort(list, a); return k ? a[int((k + 1) / 2)] : "" }
-function lo(list,   a, k) { k = sort(list, a); return k ? a[1] : "" }
-function hi(list,   a, k) { k = sort(list, a); return k ? a[k] : "" }
 function add(arr, k, v) { arr[k] = arr[k] " " v }
 function ok(b) { return b ? "met" : "missed" }
 # CPU per GiB (curl + s_server + tracer) untraced, against traced.

@@ -46,7 +46,7 @@ uint32_t nr_ring_size(uint64_t asked, uint64_t mem, size_t page, int capture, ui
 
 /* Size the maps for this run before load: the per-CPU scratch only when
  * capturing into the ring, a minimal ring when perf is used. */
-static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t *ring_size)
+static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t ring_size)
 {
 	struct nf_map_spec *ring = nf_obj_map(obj, NR_MAP_RING);
 	struct nf_map_spec *scratch = nf_obj_map(obj, NR_MAP_SCRATCH);
@@ -64,7 +64,7 @@ static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t *
 			ring->max_entries = 1;
 		}
 	} else {
-		ring->max_entries = *ring_size;
+		ring->max_entries = ring_size;
 	}
 	if (capture && !(cfg->flags & NR_C_PERF)) {
 		int cpus = nf_possible_cpus();
@@ -128,7 +128,7 @@ static int configure(struct nr_kern *k, struct nr_config *cfg)
 		k->ring_size = nr_ring_size(k->opts.ring_bytes, nf_mem_total(), nf_page_size(),
 					    !!(cfg->flags & NR_C_CAPTURE), cfg->snaplen);
 	if (!r)
-		r = size_maps(&k->obj, cfg, &k->ring_size);
+		r = size_maps(&k->obj, cfg, k->ring_size);
 	if (r) {
 		nf_err("netrace: configuring the BPF object: %s", strerror(-r));
 		return r;

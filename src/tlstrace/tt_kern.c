@@ -182,15 +182,19 @@ static int probe_go_rets(struct tt_kern *k, const char *path, uint32_t f,
 	return 0;
 }
 
-/* Entry and return probes of one function. */
+/* Entry and return probes of one function, all or none: an entry left
+ * without its returns would fill the call maps with entries never closed. */
 static int probe_func(struct tt_kern *k, const char *path, uint32_t f, const struct nf_host_elf *h,
 		      const struct nf_elf_sym_info *info)
 {
 	const struct tt_func_info *fi = tt_func_info(f);
+	size_t before = k->nprobes;
 	int r = fi->entry ? probe_at(k, path, f, fi->entry, info->file_off, 0) : 0;
 	if (!r)
 		r = fi->go ? probe_go_rets(k, path, f, h, info)
 			   : probe_at(k, path, f, fi->ret, info->file_off, 1);
+	while (r && k->nprobes > before)
+		nf_perf_detach(&k->probes[--k->nprobes]);
 	return r;
 }
 

@@ -1,4 +1,5 @@
 #include "t.h"
+#include <stdarg.h>
 
 int t_failed_in_case;
 const char *t_case = "?";
@@ -26,6 +27,17 @@ void t_skip(const char *name, const char *why)
 	skipped++;
 	printf("SKIP %s: %s\n", name, why);
 	fflush(stdout);
+}
+
+void t_failf(const char *fmt, ...)
+{
+	va_list ap;
+	printf("FAIL %s: ", t_case);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	t_failed_in_case = 1;
 }
 
 int t_summary(void)

@@ -12,6 +12,8 @@ extern const char *t_case;
 void t_begin(const char *name);
 void t_end(void);
 void t_skip(const char *name, const char *why);
+/* "FAIL <case>: <printf message>", and the current case fails. */
+void t_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int t_summary(void); /* exit status for main */
 /* Read a file whole (malloc'd); NULL on error. */
 void *t_read_file(const char *path, size_t *len);

@@ -14,21 +14,12 @@
 #include "parse/obj.h"
 #include "unpack.h"
 #include "t.h"
+#include "t_data.h"
 #define NFZ_NO_MAIN
 #include "../../tools/pack.c"
 
 static const char *const objs[] = { "empty", "netrace", "tlstrace" };
 
-/* Fixed seed so failures reproduce; NF_FLIP_SEED picks another. */
-static uint32_t rng = 0x9e3779b9;
-
-static uint32_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
 
 static const char *built_obj(const char *name)
 {
@@ -191,7 +182,7 @@ static void test_crafted(void)
 		uint8_t *r = malloc(n);
 		REQUIRE(r);
 		for (size_t i = 0; i < n; i++)
-			r[i] = (uint8_t)next_rand();
+			r[i] = (uint8_t)t_rand();
 		CHECK(round_trip(r, n, &plen));
 		printf("# %zu random bytes packed: %zu\n", n, plen);
 		CHECK(plen < n + n / 16 + 64);
@@ -202,7 +193,7 @@ static void test_crafted(void)
 		uint8_t *r = malloc(n);
 		REQUIRE(r);
 		for (size_t i = 0; i < n; i++)
-			r[i] = "ab\0\377"[next_rand() & 3];
+			r[i] = "ab\0\377"[t_rand() & 3];
 		CHECK(round_trip(r, n, NULL));
 		free(r);
 	}
@@ -213,8 +204,8 @@ static void test_crafted(void)
 		for (unsigned period = 1; period <= 40 && n < cap - 4000; period++) {
 			uint8_t unit[40];
 			for (unsigned k = 0; k < period; k++)
-				unit[k] = (uint8_t)next_rand();
-			size_t run = 50 + next_rand() % 3000;
+				unit[k] = (uint8_t)t_rand();
+			size_t run = 50 + t_rand() % 3000;
 			for (size_t k = 0; k < run; k++)
 				p[n++] = unit[k % period];
 		}
@@ -229,12 +220,12 @@ static void test_crafted(void)
 		uint8_t *p = malloc(n);
 		REQUIRE(p);
 		for (size_t i = 0; i < n; i++)
-			p[i] = (uint8_t)next_rand();
+			p[i] = (uint8_t)t_rand();
 		memcpy(p + xn, p, xn);
 		CHECK(round_trip(p, 2 * xn, &plen));
 		CHECK(plen < xn + xn / 8);
 		for (size_t i = xn; i < xn + rn; i++)
-			p[i] = (uint8_t)next_rand();
+			p[i] = (uint8_t)t_rand();
 		memcpy(p + xn + rn, p, xn);
 		CHECK(round_trip(p, n, &plen));
 		CHECK(plen < xn + rn + (xn + rn) / 32);
@@ -276,7 +267,7 @@ static void test_bad_tokens(void)
 {
 	uint8_t lits[200] = "abcdefgh";
 	for (size_t i = 8; i < sizeof(lits); i++)
-		lits[i] = (uint8_t)next_rand(); /* noise: 100 of them take 100 bytes */
+		lits[i] = (uint8_t)t_rand(); /* noise: 100 of them take 100 bytes */
 	struct pk_tok t[4];
 	size_t len;
 	uint8_t *b;
@@ -429,8 +420,8 @@ static void test_damage(void)
 			if (!b)
 				break;
 			memcpy(b, packed[o], plen[o]);
-			for (int f = 1 + (int)(next_rand() % 3); f; f--)
-				b[NFZ_HDR + next_rand() % (plen[o] - NFZ_HDR)] ^= (uint8_t)(1 + next_rand() % 255);
+			for (int f = 1 + (int)(t_rand() % 3); f; f--)
+				b[NFZ_HDR + t_rand() % (plen[o] - NFZ_HDR)] ^= (uint8_t)(1 + t_rand() % 255);
 			uint8_t *out;
 			size_t n = 0;
 			int err = unpack(b, plen[o], &out, &n);
@@ -453,9 +444,7 @@ static void test_damage(void)
 
 int main(void)
 {
-	const char *seed = getenv("NF_FLIP_SEED");
-	if (seed && strtoul(seed, NULL, 0))
-		rng = (uint32_t)strtoul(seed, NULL, 0);
+	t_rand_seed();
 	test_embedded();
 	test_real_objects();
 	test_crafted();

@@ -57,16 +57,6 @@ static uint32_t next_rand(void)
 	return rng;
 }
 
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	printf("FAIL %s: ", t_case);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	t_failed_in_case = 1;
-}
 
 static const char *hostfix_dir(void)
 {
@@ -283,18 +273,18 @@ static void check_query(const struct fixture *f, const struct nf_host_elf *h, co
 	int rc = nf_host_elf_lookup(h, q, &in);
 
 	if (rc != e.rc) {
-		fail("lookup %s: %d (%s), want %d", q, rc, nf_lasterr(), e.rc);
+		t_failf("lookup %s: %d (%s), want %d", q, rc, nf_lasterr(), e.rc);
 		return;
 	}
 	if (nf_host_elf_has(h, q) != (e.rc != -ENOENT))
-		fail("has %s: %d", q, nf_host_elf_has(h, q));
+		t_failf("has %s: %d", q, nf_host_elf_has(h, q));
 	if (e.conflict && !strstr(nf_lasterr(), "defined twice"))
-		fail("lookup %s: error text \"%s\"", q, nf_lasterr());
+		t_failf("lookup %s: error text \"%s\"", q, nf_lasterr());
 	if (rc)
 		return;
 	if (in.vaddr != e.sym->value || in.size != e.sym->size || in.bind != e.sym->bind ||
 	    in.type != e.sym->type || in.file_off != truth_off(f, e.sym->value))
-		fail("lookup %s: vaddr 0x%" PRIx64 " size %" PRIu64 " bind %d type %d off 0x%" PRIx64
+		t_failf("lookup %s: vaddr 0x%" PRIx64 " size %" PRIu64 " bind %d type %d off 0x%" PRIx64
 		     ", readelf: 0x%" PRIx64 " %" PRIu64 " %d %d 0x%" PRIx64 " (%s)", q, in.vaddr, in.size, in.bind,
 		     in.type, in.file_off, e.sym->value, e.sym->size, e.sym->bind, e.sym->type,
 		     truth_off(f, e.sym->value), e.sym->name);
@@ -319,7 +309,7 @@ static void check_all_queries(const struct fixture *f, const struct nf_host_elf 
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
 		struct nf_elf_sym_info in;
 		if (nf_host_elf_lookup(h, absent[i], &in) != -ENOENT || nf_host_elf_has(h, absent[i]))
-			fail("lookup \"%s\": found", absent[i]);
+			t_failf("lookup \"%s\": found", absent[i]);
 	}
 }
 
@@ -333,7 +323,7 @@ static void check_iteration(const struct fixture *f, const struct nf_host_elf *h
 
 	while (nf_host_elf_next(h, &pos, &s)) {
 		if (n == f->nsyms) {
-			fail("iteration: more than readelf's %d functions (%s)", f->nsyms, s.name);
+			t_failf("iteration: more than readelf's %d functions (%s)", f->nsyms, s.name);
 			return;
 		}
 		const struct truth_sym *t = &f->syms[n++];
@@ -345,11 +335,11 @@ static void check_iteration(const struct fixture *f, const struct nf_host_elf *h
 		    strcmp(s.version, t->version) || s.name_len != strlen(t->base) || s.info.vaddr != t->value ||
 		    s.info.size != t->size || s.info.bind != t->bind || s.info.type != t->type ||
 		    s.info.file_off != truth_off(f, t->value))
-			fail("iteration %d: %s %s 0x%" PRIx64 " off 0x%" PRIx64 ", readelf %s %s 0x%" PRIx64, n, name,
+			t_failf("iteration %d: %s %s 0x%" PRIx64 " off 0x%" PRIx64 ", readelf %s %s 0x%" PRIx64, n, name,
 			     s.version, s.info.vaddr, s.info.file_off, t->name, t->version, t->value);
 	}
 	if (n != f->nsyms)
-		fail("iteration: %d functions, readelf %d", n, f->nsyms);
+		t_failf("iteration: %d functions, readelf %d", n, f->nsyms);
 }
 
 /* nm -D (BFD, a reader other than readelf): each text (T) and IFUNC (i)
@@ -360,7 +350,7 @@ static void check_nm(const struct fixture *f, const struct nf_host_elf *h)
 	int seen = 0;
 	FILE *in = open_truth(f, "nm");
 	if (!in) {
-		fail("cannot read %s.nm", f->path);
+		t_failf("cannot read %s.nm", f->path);
 		return;
 	}
 	while (fgets(line, sizeof(line), in)) {
@@ -370,7 +360,7 @@ static void check_nm(const struct fixture *f, const struct nf_host_elf *h)
 		seen++;
 		int rc = nf_host_elf_lookup(h, tok[2], &info);
 		if (rc || info.vaddr != strtoull(tok[0], NULL, 16))
-			fail("nm %s at %s: %d, 0x%" PRIx64, tok[2], tok[0], rc, info.vaddr);
+			t_failf("nm %s at %s: %d, 0x%" PRIx64, tok[2], tok[0], rc, info.vaddr);
 	}
 	fclose(in);
 	int dynamic_functions = 0;
@@ -406,7 +396,7 @@ static void check_magics(const struct fixture *f, const struct nf_host_elf *h)
 		struct nf_elf_sym_info in;
 		if (nf_host_elf_lookup(h, magics[i].name, &in) == 0 &&
 		    !has_bytes(f->data + in.file_off, in.size, magics[i].magic))
-			fail("%s: 0x%08x not in its %" PRIu64 " bytes at file offset 0x%" PRIx64, magics[i].name,
+			t_failf("%s: 0x%08x not in its %" PRIu64 " bytes at file offset 0x%" PRIx64, magics[i].name,
 			     magics[i].magic, in.size, in.file_off);
 	}
 }
@@ -415,7 +405,7 @@ static int expect_found(const struct nf_host_elf *h, const char *name, struct nf
 {
 	int rc = nf_host_elf_lookup(h, name, in);
 	if (rc)
-		fail("lookup %s: %d (%s)", name, rc, nf_lasterr());
+		t_failf("lookup %s: %d (%s)", name, rc, nf_lasterr());
 	return rc;
 }
 
@@ -425,9 +415,9 @@ static void expect_rc(const struct nf_host_elf *h, const char *name, int want, c
 	nf_seterr("%s", "");
 	int rc = nf_host_elf_lookup(h, name, &in);
 	if (rc != want)
-		fail("lookup %s: %d, want %d", name, rc, want);
+		t_failf("lookup %s: %d, want %d", name, rc, want);
 	else if (text && !strstr(nf_lasterr(), text))
-		fail("lookup %s: error \"%s\", want \"%s\"", name, nf_lasterr(), text);
+		t_failf("lookup %s: error \"%s\", want \"%s\"", name, nf_lasterr(), text);
 }
 
 /* ---- per fixture ------------------------------------------------------ */
@@ -459,7 +449,7 @@ static uint64_t value_of(const struct fixture *f, const char *name, int dynamic)
 {
 	const struct truth_sym *s = truth_named(f, name, dynamic);
 	if (!s)
-		fail("readelf lists no %s in %s", name, dynamic ? ".dynsym" : ".symtab");
+		t_failf("readelf lists no %s in %s", name, dynamic ? ".dynsym" : ".symtab");
 	return s ? s->value : 0;
 }
 
@@ -530,7 +520,7 @@ static void test_stripped_same(const struct fixture *full, const struct fixture 
 			const char *q = stripped->syms[i].name;
 			int ra = nf_host_elf_lookup(&a, q, &x), rb = nf_host_elf_lookup(&b, q, &y);
 			if (ra || rb || x.vaddr != y.vaddr || x.size != y.size || x.file_off != y.file_off)
-				fail("%s: %d 0x%" PRIx64 " / %d 0x%" PRIx64, q, ra, x.vaddr, rb, y.vaddr);
+				t_failf("%s: %d 0x%" PRIx64 " / %d 0x%" PRIx64, q, ra, x.vaddr, rb, y.vaddr);
 			n++;
 		}
 		CHECK(n >= 7);
@@ -684,7 +674,7 @@ static void test_hidden_and_segments(const struct fixture *f)
 		ph[ro].p_filesz = ph[rx].p_filesz;
 		ph[ro].p_offset = 0;
 		if (nf_host_elf_open(&h, d, f->len))
-			fail("open: %s", nf_lasterr());
+			t_failf("open: %s", nf_lasterr());
 		else if (!expect_found(&h, "plain_fn", &in))
 			CHECK_EQ(in.file_off, truth_off(f, p->value));
 		free(d);
@@ -702,8 +692,8 @@ static void test_hidden_and_segments(const struct fixture *f)
 	struct nf_host_elf h_; \
 	nf_seterr("%s", ""); \
 	int e_ = nf_host_elf_open(&h_, d, (f)->len); \
-	if (e_ != -EINVAL) fail("%s: %d", what, e_); \
-	else if (!strstr(nf_lasterr(), "bad ELF: ")) fail("%s: error text \"%s\"", what, nf_lasterr()); \
+	if (e_ != -EINVAL) t_failf("%s: %d", what, e_); \
+	else if (!strstr(nf_lasterr(), "bad ELF: ")) t_failf("%s: error text \"%s\"", what, nf_lasterr()); \
 	free(d); \
 } while (0)
 
@@ -841,18 +831,18 @@ static void exercise(const struct fixture *f, const uint8_t *d, size_t len, cons
 		if (nf_host_elf_lookup(&h, q, &in))
 			continue;
 		if (in.file_off > len || in.size > len - in.file_off) {
-			fail("%s: 0x%" PRIx64 "+%" PRIu64 " past %zu bytes", q, in.file_off, in.size, len);
+			t_failf("%s: 0x%" PRIx64 "+%" PRIu64 " past %zu bytes", q, in.file_off, in.size, len);
 			continue;
 		}
 		for (uint64_t k = 0; k < in.size; k++)
 			sink ^= d[in.file_off + k];
 		if (ref && (nf_host_elf_lookup(ref, q, &want) || want.vaddr != in.vaddr || want.file_off != in.file_off))
-			fail("%s: an answer the whole file does not give", q);
+			t_failf("%s: an answer the whole file does not give", q);
 	}
 	for (size_t pos = 0; nf_host_elf_next(&h, &pos, &s);) {
 		sink ^= (uint8_t)s.name[0] ^ (uint8_t)s.version[0];
 		if (s.info.file_off != NF_ELF_NO_OFF && (s.info.file_off > len || s.info.size > len - s.info.file_off))
-			fail("iteration %s: past the buffer", s.name);
+			t_failf("iteration %s: past the buffer", s.name);
 	}
 	(void)sink;
 }

@@ -17,16 +17,6 @@
 #include "t.h"
 #include "t_data.h"
 
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	printf("FAIL %s: ", t_case);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	t_failed_in_case = 1;
-}
 
 /* nf_x86_insn_len over a heap copy of exactly avail bytes. */
 static int len_exact(const uint8_t *p, size_t avail)
@@ -160,9 +150,9 @@ static void test_x86_hand(void)
 			size_t n = t_unhex(x86_good[i], b, sizeof(b));
 			memset(b + n, 0x90, sizeof(b) - n); /* more bytes after it change nothing */
 			if (nf_x86_insn_len(b, sizeof(b)) != (int)n)
-				fail("%s: %d, want %zu", x86_good[i], nf_x86_insn_len(b, sizeof(b)), n);
+				t_failf("%s: %d, want %zu", x86_good[i], nf_x86_insn_len(b, sizeof(b)), n);
 			else if (!truncations_ok(b, n, n + 2))
-				fail("%s: a truncation is not -1, or a whole one not %zu", x86_good[i], n);
+				t_failf("%s: a truncation is not -1, or a whole one not %zu", x86_good[i], n);
 		}
 	}
 	T_CASE("x86 invalid, unknown and #UD encodings are -1") {
@@ -170,7 +160,7 @@ static void test_x86_hand(void)
 			size_t n = t_unhex(x86_bad[i], b, sizeof(b));
 			memset(b + n, 0, sizeof(b) - n);
 			if (nf_x86_insn_len(b, sizeof(b)) != -1)
-				fail("%s: %d, want -1", x86_bad[i], nf_x86_insn_len(b, sizeof(b)));
+				t_failf("%s: %d, want -1", x86_bad[i], nf_x86_insn_len(b, sizeof(b)));
 		}
 	}
 	T_CASE("x86 15-byte limit: 14 prefixes fit, 15 do not, nor 16 bytes of prefixes and operands") {
@@ -303,7 +293,7 @@ static void test_random(void)
 				continue;
 			decoded++;
 			if (n < 1 || n > 15 || !truncations_ok(b, (size_t)n, sizeof(b)))
-				fail("bytes %02x %02x %02x %02x %02x %02x: %d, or a truncation differs",
+				t_failf("bytes %02x %02x %02x %02x %02x %02x: %d, or a truncation differs",
 				     b[0], b[1], b[2], b[3], b[4], b[5], n);
 		}
 		CHECK(decoded > 10000);
@@ -325,7 +315,7 @@ static void test_random(void)
 			for (int k = 0; k < n; k++) {
 				int l = nf_x86_insn_len(b + o[k], len - o[k]);
 				if ((k && o[k] <= o[k - 1]) || o[k] >= len || l < 1)
-					fail("offset %u of %d", o[k], n);
+					t_failf("offset %u of %d", o[k], n);
 			}
 		}
 		CHECK(whole > 100);
@@ -471,7 +461,7 @@ static void mismatch(struct tally *n, const struct truth *t, const struct fn *f,
 		return;
 	const uint8_t *p = t->text + (at - t->text_addr);
 	size_t left = f->end - at;
-	fail("%s at %#" PRIx64 " (+%#" PRIx64 "): %s; bytes %02x %02x %02x %02x %02x %02x",
+	t_failf("%s at %#" PRIx64 " (+%#" PRIx64 "): %s; bytes %02x %02x %02x %02x %02x %02x",
 	     f->name, at, at - f->start, what, left > 0 ? p[0] : 0, left > 1 ? p[1] : 0,
 	     left > 2 ? p[2] : 0, left > 3 ? p[3] : 0, left > 4 ? p[4] : 0, left > 5 ? p[5] : 0);
 }
