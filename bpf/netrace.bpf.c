@@ -79,6 +79,32 @@ struct {
 	__uint(max_entries, 1);
 } nr_stats SEC(".maps");
 
+/* The event being built. The parsing stages after the link layer are
+ * global functions, which the verifier checks once each, apart from the
+ * paths that lead to them; inlined, it re-walked the tail for every
+ * distinct state the header walks produced (23,780 instructions processed
+ * for a 1,036-instruction program, 40 ms a program on a 2-core VM). On 5.10
+ * a global function takes only the context and scalars, so the event lives
+ * here rather than on the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct nr_event);
+	__uint(max_entries, 1);
+} nr_cur SEC(".maps");
+
+static __always_inline struct nr_event *cur_event(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&nr_cur, &zero);
+}
+
+static __always_inline struct nr_counters *counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&nr_stats, &zero);
+}
+
 static __always_inline __u16 be16(const __u8 *p)
 {
 	return (__u16)(p[0] << 8 | p[1]);
@@ -120,9 +146,13 @@ static __always_inline int parse_link(struct __sk_buff *skb, struct nr_event *ev
 	return 0;
 }
 
-/* IPv4: returns the L4 offset, 0 when there is no L4 header, -1 on error. */
-static __always_inline long parse_ipv4(struct __sk_buff *skb, struct nr_event *ev, __u32 off)
+/* IPv4 at off: returns the L4 offset, 0 when there is no L4 header, -1 on
+ * error. */
+__noinline int nr_parse_ipv4(struct __sk_buff *skb, __u32 off)
 {
+	struct nr_event *ev = cur_event();
+	if (!ev)
+		return -1;
 	__u8 h[20];
 	if (bpf_skb_load_bytes(skb, off, h, sizeof(h)) < 0)
 		return -1;
@@ -145,9 +175,13 @@ static __always_inline long parse_ipv4(struct __sk_buff *skb, struct nr_event *e
 	return off + ihl;
 }
 
-/* IPv6 with a bounded walk over extension headers, in byte offsets. */
-static __always_inline long parse_ipv6(struct __sk_buff *skb, struct nr_event *ev, __u32 off)
+/* IPv6 at off, with a bounded walk over extension headers; returns as
+ * nr_parse_ipv4. */
+__noinline int nr_parse_ipv6(struct __sk_buff *skb, __u32 off)
 {
+	struct nr_event *ev = cur_event();
+	if (!ev)
+		return -1;
 	__u8 h[40];
 	if (bpf_skb_load_bytes(skb, off, h, sizeof(h)) < 0)
 		return -1;
@@ -368,64 +402,68 @@ static __always_inline void emit(struct __sk_buff *skb, struct nr_event *ev, str
 			err = bpf_ringbuf_output(&nr_ring, s, size, wakeup_flags());
 		}
 	}
-	if (err < 0 && c)
+	if (err < 0)
 		c->lost++;
+}
+
+/* Everything after the IP header: L4 ports and flags, the filters, the
+ * rate limit, and the record. l4 is the L4 offset, 0 when there is none. */
+__noinline int nr_finish(struct __sk_buff *skb, __u32 l4)
+{
+	struct nr_event *ev = cur_event();
+	struct nr_counters *c = counters();
+	if (!ev || !c)
+		return 0;
+	if (!proto_enabled(ev->proto)) {
+		c->filtered++;
+		return 0;
+	}
+	if (l4 > 0 && parse_l4(skb, ev, l4) < 0) {
+		ev->flags |= NR_F_TRUNC; /* still logged, without L4 fields */
+		c->parse_err++;
+	}
+	if (!filters_pass(ev)) {
+		c->filtered++;
+		return 0;
+	}
+	if ((nr_cfg.flags & NR_C_RATELIM) && !ratelimit_pass(ev)) {
+		c->ratelimited++;
+		return 0;
+	}
+	emit(skb, ev, c);
+	return 0;
 }
 
 static __always_inline int handle(struct __sk_buff *skb, __u8 dir, int l3dev)
 {
-	__u32 zero = 0;
-	struct nr_counters *c = bpf_map_lookup_elem(&nr_stats, &zero);
-	if (c)
-		c->seen++;
-
-	struct nr_event ev = {};
-	ev.ts_ns = bpf_ktime_get_ns();
-	ev.ifindex = skb->ifindex;
-	ev.skb_len = skb->len;
-	ev.dir = dir;
+	struct nr_counters *c = counters();
+	struct nr_event *ev = cur_event();
+	if (!c || !ev)
+		return NR_PASS;
+	c->seen++;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ifindex = skb->ifindex;
+	ev->skb_len = skb->len;
+	ev->dir = dir;
 
 	__u16 proto;
 	__u32 off;
-	long l4;
-	if (parse_link(skb, &ev, l3dev, &proto, &off) < 0)
-		goto parse_err;
-	if (proto == P_IPV4)
-		l4 = parse_ipv4(skb, &ev, off);
+	int l4;
+	if (parse_link(skb, ev, l3dev, &proto, &off) < 0)
+		l4 = -1;
+	else if (proto == P_IPV4)
+		l4 = nr_parse_ipv4(skb, off);
 	else if (proto == P_IPV6)
-		l4 = parse_ipv6(skb, &ev, off);
-	else
-		goto not_ip;
-	if (l4 < 0)
-		goto parse_err;
-	if (!proto_enabled(ev.proto))
-		goto filtered;
-	if (l4 > 0 && parse_l4(skb, &ev, (__u32)l4) < 0) {
-		ev.flags |= NR_F_TRUNC; /* still logged, without L4 fields */
-		if (c)
-			c->parse_err++;
-	}
-	if (!filters_pass(&ev))
-		goto filtered;
-	if ((nr_cfg.flags & NR_C_RATELIM) && !ratelimit_pass(&ev)) {
-		if (c)
-			c->ratelimited++;
+		l4 = nr_parse_ipv6(skb, off);
+	else {
+		c->not_ip++;
 		return NR_PASS;
 	}
-	emit(skb, &ev, c);
-	return NR_PASS;
-
-parse_err:
-	if (c)
+	if (l4 < 0)
 		c->parse_err++;
-	return NR_PASS;
-not_ip:
-	if (c)
-		c->not_ip++;
-	return NR_PASS;
-filtered:
-	if (c)
-		c->filtered++;
+	else
+		nr_finish(skb, (__u32)l4);
 	return NR_PASS;
 }
 

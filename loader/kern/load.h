@@ -11,6 +11,7 @@ struct nf_features {
 	int btf, btf_func, btf_func_global, btf_datasec, btf_float;
 	int btf_decl_tag, btf_type_tag, btf_enum64, btf_empty_datasec;
 	int func_info, prog_name;
+	int global_ctx;            /* global functions may take the context (kernel BTF) */
 	int denied;                /* -EPERM/-EACCES a probe met (no fallback), or 0 */
 };
 const struct nf_features *nf_features(void);

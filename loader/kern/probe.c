@@ -95,11 +95,13 @@ static int probe_perf_link(void)
 /* ---- BTF ------------------------------------------------------------ */
 
 #define T_INFO(kind, vlen, kflag) (((uint32_t)(kflag) << 31) | ((uint32_t)(kind) << 24) | (vlen))
-/* Strings shared by every probe blob: offsets 1 "int", 5 "x", 7 ".data". */
-static const char btf_strs[] = "\0int\0x\0.data";
+/* Strings shared by every probe blob: offsets 1 "int", 5 "x", 7 ".data",
+ * 13 "__sk_buff". */
+static const char btf_strs[] = "\0int\0x\0.data\0__sk_buff";
 #define S_INT 1
 #define S_X 5
 #define S_DATA 7
+#define S_SKB 13
 #define INT_T S_INT, T_INFO(BTF_KIND_INT, 0, 0), 4, (BTF_INT_SIGNED << 24) | 32 /* id 1 */
 
 /* Load a blob of the given type words with btf_strs; returns the fd. */
@@ -137,6 +139,35 @@ static int probe_func_info(void)
 	struct nf_prog_load_opts o = { .btf_fd = btf, .func_info = &fi, .func_info_cnt = 1,
 				       .func_info_rec_size = sizeof(fi) };
 	int ok = ok_close(nf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, ret0, 2, &o));
+	nf_close(btf);
+	return ok;
+}
+
+/* A global function taking the context: the kernel matches the argument's
+ * struct name against its own context type, which it knows only from its
+ * vmlinux BTF (a kernel built without BTF refuses the program). Programs
+ * then keep their global functions static: slower to verify, same code. */
+static int probe_global_ctx(void)
+{
+	static const uint32_t t[] = {
+		INT_T,
+		S_SKB, T_INFO(BTF_KIND_STRUCT, 0, 0), 4,             /* 2 */
+		0, T_INFO(BTF_KIND_PTR, 0, 0), 2,                  /* 3 */
+		0, T_INFO(BTF_KIND_FUNC_PROTO, 1, 0), 1, S_X, 3,   /* 4: int (struct __sk_buff *) */
+		S_X, T_INFO(BTF_KIND_FUNC, BTF_FUNC_GLOBAL, 0), 4, /* 5: the global function */
+		S_X, T_INFO(BTF_KIND_FUNC, BTF_FUNC_STATIC, 0), 4, /* 6: the program */
+	};
+	int btf = btf_fd_of(t, sizeof(t) / 4);
+	if (btf < 0)
+		return 0;
+	const struct bpf_insn insns[] = {
+		INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 2), MOV0, EXIT,
+		MOV0, EXIT,
+	};
+	struct bpf_func_info fi[] = { { .insn_off = 0, .type_id = 6 }, { .insn_off = 3, .type_id = 5 } };
+	struct nf_prog_load_opts o = { .btf_fd = btf, .func_info = fi, .func_info_cnt = 2,
+				       .func_info_rec_size = sizeof(fi[0]) };
+	int ok = ok_close(nf_prog_load(BPF_PROG_TYPE_SCHED_CLS, insns, 5, &o));
 	nf_close(btf);
 	return ok;
 }
@@ -184,13 +215,14 @@ const struct nf_features *nf_features(void)
 	f->perf_link = probe_perf_link();
 	probe_btf(f);
 	f->func_info = f->btf_func && probe_func_info();
+	f->global_ctx = f->func_info && f->btf_func_global && probe_global_ctx();
 	f->prog_name = probe_prog_name();
 	f->denied = denied;
 	probed = 1;
 	nf_debug("features: ringbuf=%d tcx=%d perf_link=%d global_data=%d mmapable=%d "
-		 "probe_read_user=%d func_info=%d prog_name=%d",
+		 "probe_read_user=%d func_info=%d global_ctx=%d prog_name=%d",
 		 f->ringbuf, f->tcx, f->perf_link, f->global_data, f->mmapable,
-		 f->probe_read_user, f->func_info, f->prog_name);
+		 f->probe_read_user, f->func_info, f->global_ctx, f->prog_name);
 	nf_debug("features: btf=%d func=%d func_global=%d datasec=%d float=%d decl_tag=%d "
 		 "type_tag=%d enum64=%d empty_datasec=%d",
 		 f->btf, f->btf_func, f->btf_func_global, f->btf_datasec, f->btf_float,
@@ -208,7 +240,7 @@ uint32_t nf_btf_missing_mask(const struct nf_features *f)
 	uint32_t m = 0;
 	if (!f->btf_func)
 		m |= 1u << BTF_KIND_FUNC | 1u << BTF_KIND_FUNC_PROTO;
-	if (!f->btf_func_global)
+	if (!f->btf_func_global || !f->global_ctx)
 		m |= NF_BTF_NO_GLOBAL_FUNC;
 	if (!f->btf_datasec)
 		m |= 1u << BTF_KIND_DATASEC | 1u << BTF_KIND_VAR;

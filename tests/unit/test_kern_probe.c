@@ -13,6 +13,8 @@
 static int open_fds;
 static uint32_t kernel_lacks;     /* NF_BTF_* mask the fake kernel refuses */
 static int has_ringbuf, link_tcx_errno, link_perf_errno;
+static int no_global_ctx;         /* a kernel without vmlinux BTF */
+static int global_ctx_probes;     /* programs that call a global function */
 
 static long fail(int e)
 {
@@ -74,6 +76,17 @@ static long fake_bpf(int cmd, union bpf_attr *a, unsigned int size)
 			return fail(EINVAL);
 		return new_fd();
 	case BPF_PROG_LOAD:
+		if (a->func_info_cnt == 2) {
+			/* The global-context probe: insn 0 calls the function
+			 * func_info[1] names, which takes a struct __sk_buff *. */
+			const struct bpf_insn *in = (const void *)(uintptr_t)a->insns;
+			const struct bpf_func_info *fi = (const void *)(uintptr_t)a->func_info;
+			if (in[0].src_reg == BPF_PSEUDO_CALL && (uint32_t)in[0].imm + 1 == fi[1].insn_off &&
+			    a->prog_type == BPF_PROG_TYPE_SCHED_CLS)
+				global_ctx_probes++;
+			if (no_global_ctx)
+				return fail(EINVAL);
+		}
 		return new_fd();
 	case BPF_LINK_CREATE:
 		return fail(a->link_create.attach_type == 46 ? link_tcx_errno : link_perf_errno);
@@ -166,6 +179,24 @@ int main(void)
 		f = probe_as(0, 1, ENXIO, EINVAL);
 		CHECK_EQ(f->tcx, 1);
 		CHECK_EQ(f->perf_link, 0);
+	}
+	T_CASE("probes: a kernel that cannot type a global function's context keeps them static") {
+		global_ctx_probes = 0;
+		const struct nf_features *f = probe_as(0, 1, ENODEV, EBADF);
+		CHECK_EQ(f->global_ctx, 1);
+		CHECK_EQ(global_ctx_probes, 1);
+		no_global_ctx = 1;
+		f = probe_as(0, 1, ENODEV, EBADF);
+		no_global_ctx = 0;
+		CHECK_EQ(f->global_ctx, 0);
+		CHECK_EQ(f->btf_func_global, 1);
+		CHECK_EQ(nf_btf_missing_mask(f), NF_BTF_NO_GLOBAL_FUNC);
+		CHECK_EQ(open_fds, 0);
+		/* No global functions at all: the probe is not even run. */
+		global_ctx_probes = 0;
+		f = probe_as(NF_BTF_NO_GLOBAL_FUNC, 1, ENODEV, EBADF);
+		CHECK_EQ(f->global_ctx, 0);
+		CHECK_EQ(global_ctx_probes, 0);
 	}
 	T_CASE("probes: cached until reset") {
 		const struct nf_features *f = probe_as(0, 1, ENODEV, EBADF);
