@@ -73,32 +73,14 @@ struct {
 	__uint(max_entries, 1); /* userspace sets the number of CPUs */
 } tt_perf SEC(".maps");
 
-/* A call between its entry and its return, by thread (pid_tgid). LRU: the
- * entry of a thread that died inside the call is evicted in time. */
-struct tt_entry {
-	__u64 buf;           /* the data buffer */
-	__u64 out;           /* the _ex forms' size_t * for the length, or 0 */
-	__u64 conn;          /* SSL * */
-	__s32 fd;            /* set by the syscall tracepoint; -1 until then */
-	__u32 func;
-	__u32 iovcnt;        /* PR_Writev: buf is a PRIOVec array this long */
-	__u32 pad;
-};
-
+/* Calls between entry and return, by thread (pid_tgid); Go's by goroutine
+ * (struct tt_entry, tlstrace.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, __u64);
 	__type(value, struct tt_entry);
 	__uint(max_entries, 16384);
 } tt_calls SEC(".maps");
-
-/* A Go call between its entry and a RET, by goroutine: a goroutine that
- * blocks inside Read may come back on another thread. */
-struct tt_go_key {
-	__u64 g;
-	__u32 tgid;
-	__u32 pad;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -134,10 +134,33 @@ struct tt_config {
 	char comms[TT_MAX_COMMS][TT_COMM_LEN];
 };
 
+/* A call between its entry and its return, by thread (pid_tgid) in
+ * tt_calls. LRU: the entry of a thread that died inside the call is evicted
+ * in time; at exit userspace counts those left (tt_kern_open_calls). */
+struct tt_entry {
+	__u64 buf;           /* the data buffer */
+	__u64 out;           /* the _ex forms' size_t * for the length, or 0 */
+	__u64 conn;          /* SSL * */
+	__s32 fd;            /* set by the syscall tracepoint; -1 until then */
+	__u32 func;
+	__u32 iovcnt;        /* PR_Writev: buf is a PRIOVec array this long */
+	__u32 pad;
+};
+
+/* A Go call between its entry and a RET, by goroutine: a goroutine that
+ * blocks inside Read may come back on another thread. */
+struct tt_go_key {
+	__u64 g;
+	__u32 tgid;
+	__u32 pad;
+};
+
 #define TT_MAP_RING "tt_ring"
 #define TT_MAP_PERF "tt_perf"
 #define TT_MAP_STATS "tt_stats"
 #define TT_MAP_NSS "tt_nss_ssl"
+#define TT_MAP_CALLS "tt_calls"
+#define TT_MAP_GO_CALLS "tt_go_calls"
 
 /* Program names: one entry program per function (tt_funcs.c names them),
  * the return program of C functions (a uretprobe) and that of Go's (an

@@ -260,6 +260,11 @@ static void print_summary(const struct run *r, const struct nf_reader *rd)
 	fprintf(stderr, "%llu probe hits missed by the kernel (another BPF program was running), "
 		"%llu returns without their entry\n", (unsigned long long)tt_kern_missed(&r->k),
 		(unsigned long long)c.no_entry);
+	struct tt_open_calls open;
+	tt_kern_open_calls(&r->k, &open);
+	fprintf(stderr, "%llu calls never returned (their thread or process ended inside them), "
+		"%llu still in progress\n", (unsigned long long)open.gone,
+		(unsigned long long)open.in_progress);
 	if (r->k.libs & TT_LIB_BIT(TT_LIB_NSS))
 		fprintf(stderr, "%llu NSPR calls not reported: a layered fd in a process whose libssl3 "
 			"was not located yet\n", (unsigned long long)c.nss_unknown);

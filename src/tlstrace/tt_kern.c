@@ -4,7 +4,9 @@
 #include "parse/insn.h"
 #include "kern/kern_util.h"
 #include "log.h"
+#include "kern/sys.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +261,71 @@ int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out)
 	int r = nf_percpu_sum_u64(k->stats_fd, sum, sizeof(sum) / sizeof(sum[0]));
 	memcpy(out, sum, sizeof(*out));
 	return r;
+}
+
+/* Whether /proc has this task (tid of tgid), or the process when tid is 0. */
+static int task_alive(uint32_t tgid, uint32_t tid)
+{
+	char path[64];
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%u/task/%u", tgid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%u", tgid);
+	int fd = nf_sys->open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	nf_sys->close(fd);
+	return 1;
+}
+
+/* Walk a call map: key_size bytes a key, the (tgid, tid) of each from
+ * who(); tally entries of tasks gone and alive. */
+static void tally_calls(int fd, uint32_t key_size, void (*who)(const void *, uint32_t *, uint32_t *),
+			struct tt_open_calls *n)
+{
+	uint8_t key[16], next[16];
+	struct tt_entry e;
+	const void *prev = NULL;
+	for (int guard = 0; fd >= 0 && guard < (1 << 20) && nf_map_next_key(fd, prev, next) == 0;
+	     guard++) {
+		memcpy(key, next, key_size);
+		prev = key;
+		uint32_t tgid, tid;
+		who(key, &tgid, &tid);
+		if (nf_map_lookup(fd, key, &e) < 0)
+			continue;
+		/* Go calls are kept by goroutine; tt_calls' per-thread copy of
+		 * one is only the fd hint (left behind when it migrated). */
+		if (key_size == sizeof(uint64_t) && (e.func == TT_GO_WRITE || e.func == TT_GO_READ))
+			continue;
+		if (task_alive(tgid, tid))
+			n->in_progress++;
+		else
+			n->gone++;
+	}
+}
+
+static void who_thread(const void *key, uint32_t *tgid, uint32_t *tid)
+{
+	uint64_t id;
+	memcpy(&id, key, sizeof(id));
+	*tgid = (uint32_t)(id >> 32);
+	*tid = (uint32_t)id;
+}
+
+static void who_goroutine(const void *key, uint32_t *tgid, uint32_t *tid)
+{
+	struct tt_go_key k;
+	memcpy(&k, key, sizeof(k));
+	*tgid = k.tgid;
+	*tid = 0; /* a goroutine has no thread of its own: the process */
+}
+
+void tt_kern_open_calls(const struct tt_kern *k, struct tt_open_calls *n)
+{
+	memset(n, 0, sizeof(*n));
+	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_CALLS), sizeof(uint64_t), who_thread, n);
+	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_GO_CALLS), sizeof(struct tt_go_key), who_goroutine, n);
 }
 
 uint64_t tt_kern_missed(const struct tt_kern *k)

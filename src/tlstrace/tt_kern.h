@@ -48,6 +48,13 @@ int tt_kern_wants_file(const struct nf_host_elf *h);
 int tt_kern_nss_range(const struct tt_kern *k, uint32_t tgid, uint64_t lo, uint64_t hi);
 /* Counters summed over CPUs. 0 or -errno. */
 int tt_kern_counters(const struct tt_kern *k, struct tt_counters *out);
+/* The calls the kernel holds between entry and return, at exit: those
+ * of tasks that are gone (killed or exited inside the call: its bytes were
+ * never captured) and those still in progress. */
+struct tt_open_calls {
+	uint64_t gone, in_progress;
+};
+void tt_kern_open_calls(const struct tt_kern *k, struct tt_open_calls *n);
 /* Runs the kernel skipped because another BPF program was running on
  * that CPU (bpf_prog_info.recursion_misses, 5.12+; 0 before): each is a
  * probe hit, a call's entry or return, that nothing recorded. */

@@ -12,6 +12,7 @@ Prints PASS/FAIL/SKIP lines for tests/run.sh. Env: NFLUX (the binary).
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -192,7 +193,7 @@ class Suite:
         ok = wait_file(port)
         return p, int(read(port)) if ok else 0, out
 
-    def client(self, port, data, wait=None, threads=1, lib=None, name=None, linger=0):
+    def client(self, port, data, wait=None, threads=1, lib=None, name=None, linger=0, blocking=False):
         """linger: seconds the connection stays open after the exchange, so
         that its socket can still be looked up after the last call."""
         out, info = self.path("cli"), self.path("info")
@@ -200,6 +201,8 @@ class Suite:
                 "--linger", str(linger)]
         if wait:
             argv += ["--wait", wait]
+        if blocking:
+            argv += ["--blocking", "1"]
         p = self.spawn(argv, lib, name)
         return p, out, info
 
@@ -493,6 +496,99 @@ def case_loss(s):
     m = re.search(r"^(\d+) bytes lost", t.stderr(), re.M)
     result("loss/summary_total", m is not None and int(m.group(1)) >= lost,
            "summary %s, events %d" % (m and m.group(1), lost))
+
+
+def summary_count(stderr, pattern):
+    m = re.search(pattern, stderr, re.M)
+    return int(m.group(1)) if m else None
+
+
+def wait_blocked_in_write(pid, secs=10):
+    """Until one of pid's threads sleeps for socket buffer space (its
+    write is inside the kernel); the sleeps seen, if none did."""
+    end, seen = time.time() + secs, set()
+    while time.time() < end:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                w = read("/proc/%d/task/%s/wchan" % (pid, tid))
+            except OSError:
+                continue
+            # sk_stream_wait_memory sleeps in wait_woken on newer kernels;
+            # the client's only socket wait before its sendall ends
+            if w in (b"sk_stream_wait_memory", b"wait_woken"):
+                return ""
+            seen.add(w.decode(errors="replace"))
+        time.sleep(0.05)
+    return "threads sleeping in " + ", ".join(sorted(seen))
+
+
+def case_faults(s):
+    """A client killed inside a 64 MiB SSL_write that the peer never reads:
+    tlstrace goes on, captures the next exchange exactly, and its summary
+    counts the call that never returned. Then libssl replaced on disk as a
+    package upgrade does (a new file renamed over it): the process still
+    running the old, deleted copy and one started on the new file are both
+    traced, byte for byte."""
+    t = Tracer(s.tmp, ["--lib", os.path.join(s.lib, "libssl.so.3")])
+    if not result("faults/killed/attached", t.ready, t.stderr()[-300:]):
+        t.stop()
+        return
+    stall, port, _ = s.server(-1)
+    body = s.random_file(64 << 20)
+    victim, _, _ = s.client(port, body, blocking=True)
+    blocked = wait_blocked_in_write(victim.pid)
+    victim.kill()
+    victim.wait()
+    stall.kill()
+    stall.wait()
+    data = s.random_file(300000)
+    srv, port, srv_out = s.server(300000)
+    cli, _, _ = s.client(port, data)
+    ok = s.finish(cli, srv)
+    alive = t.p.poll() is None
+    rc = t.stop()
+    evs = t.events()
+    result("faults/killed/blocked_in_the_write", not blocked, blocked)
+    result("faults/killed/tracer_alive_and_clean_exit", alive and rc == 0, "rc %s" % rc)
+    result("faults/killed/no_event_of_the_unfinished_call",
+           not [e for e in evs if e.get("pid") == victim.pid and e.get("dir") == "write"],
+           "the killed client has write events")
+    w, _ = data_of(evs, pid=cli.pid, dir="write")
+    r, _ = data_of(evs, pid=srv.pid, dir="read")
+    result("faults/killed/next_exchange_exact", ok and w == read(data) and r == read(data),
+           "%d written, %d read of %d" % (len(w), len(r), len(read(data))))
+    gone = summary_count(t.stderr(), r"^(\d+) calls never returned")
+    busy = summary_count(t.stderr(), r"calls never returned .*, (\d+) still in progress")
+    result("faults/killed/summary_counts_the_call", gone == 1 and busy == 0,
+           "never returned %s, in progress %s" % (gone, busy))
+
+    comm = "ttrepl%d" % (os.getpid() % 100000)
+    libdir = s.private_lib("lib_upgraded")
+    libfile = os.path.join(libdir, "libssl.so.3")
+    go = s.path("go")
+    data = s.random_file(20000)
+    srv, port, _ = s.server(20000, conns=2)
+    old, _, info = s.client(port, data, wait=go, lib=libdir, name=comm)
+    wait_file(info)
+    t = Tracer(s.tmp, ["--comm", comm], name="t_repl")
+    if not result("faults/replaced/attached", t.ready, t.stderr()[-300:]):
+        t.stop()
+        return
+    shutil.copy(os.path.join(LIBDIR, "libssl.so.3"), libfile + ".new")
+    os.rename(libfile + ".new", libfile)
+    new, _, info2 = s.client(port, data, wait=go, lib=libdir, name=comm)
+    wait_file(info2)
+    time.sleep(1.0)  # the rescan after the new file was mapped
+    open(go, "w").close()
+    ok = s.finish(old, new, srv)
+    t.stop()
+    evs = t.events()
+    w1, _ = data_of(evs, pid=old.pid, dir="write")
+    w2, _ = data_of(evs, pid=new.pid, dir="write")
+    result("faults/replaced/peers_ok", ok, "a peer failed")
+    result("faults/replaced/old_deleted_copy_traced", w1 == read(data), "%d bytes" % len(w1))
+    result("faults/replaced/new_file_traced", w2 == read(data),
+           "%d bytes; stderr %s" % (len(w2), t.stderr()[-300:]))
 
 
 def case_options(s):
@@ -907,12 +1003,18 @@ def run_cases():
     s = Suite()
     try:
         for case in (case_openssl_tools, case_python_1mib, case_curl, case_threads, case_filter_pid,
-                     case_discovery, case_static_binary, case_loss, case_options, case_errors,
-                     case_http1, case_http2, case_http2_joined):
-            if not os.environ.get("NF_TLS_LIBS_ONLY"):  # debugging: the libraries' cases only
+                     case_discovery, case_static_binary, case_loss, case_faults, case_options,
+                     case_errors, case_http1, case_http2, case_http2_joined):
+            # Debugging: NF_TLS_LIBS_ONLY=1 runs the libraries' cases only,
+            # NF_TLS_CASES=a,b these cases (names without case_) only.
+            only = os.environ.get("NF_TLS_CASES")
+            if only and case.__name__[5:] not in only.split(","):
+                continue
+            if not os.environ.get("NF_TLS_LIBS_ONLY"):
                 case(s)
-        lib = tlstrace_libs.Lib(s.tmp, result, skip, Tracer, data_of)
-        tlstrace_libs.run_all(lib, lambda: curl_system(s))
+        if not os.environ.get("NF_TLS_CASES"):
+            lib = tlstrace_libs.Lib(s.tmp, result, skip, Tracer, data_of)
+            tlstrace_libs.run_all(lib, lambda: curl_system(s))
     finally:
         s.close()
     return 1 if failed else 0

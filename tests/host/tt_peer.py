@@ -7,14 +7,18 @@ SSL_write_ex.
   tt_peer.py server CERT KEY PORTFILE OUT EXPECT CONNS [REPLY]
       accept CONNS TLS connections on 127.0.0.1 (port written to
       PORTFILE), read EXPECT bytes from each (all appended to OUT), send
-      each REPLY's bytes, close
+      each REPLY's bytes, close; EXPECT < 0: never read (the peer's writes
+      block), exit after 60 s
   tt_peer.py client PORT DATA OUT [--info INFO] [--wait FILE] [--threads N] [--linger S]
+                    [--blocking 1]
       connect (N connections, one per thread), write each connection's
       "tid local_ip local_port peer_ip peer_port" to INFO, wait until
       FILE exists, send DATA (thread i sends DATA with every byte
       replaced by i + 1 when N > 1) in one sendall, read the reply to EOF
       into OUT, and keep the connection S seconds more (a tracer that
-      resolves the socket after the call still finds it)
+      resolves the socket after the call still finds it); --blocking 1:
+      the sends on a blocking socket (no timeout), so that one that cannot
+      finish waits inside SSL_write_ex
   tt_peer.py http CERT KEY PORTFILE REPLY [DELAY]
       an HTTPS server: one POST, answered with REPLY's bytes (DELAY
       seconds after the request: the connection stays up for a tracer
@@ -83,6 +87,9 @@ def server(cert, key, portfile, out, expect, conns, reply=None):
     def serve(i, c):
         c.settimeout(30)
         s = ctx.wrap_socket(c, server_side=True)
+        if int(expect) < 0:  # never read: the client's writes block
+            time.sleep(60)
+            return
         data = read_n(s, int(expect))
         with lock:
             got[i] = data
@@ -102,12 +109,14 @@ def server(cert, key, portfile, out, expect, conns, reply=None):
         f.write(b"".join(got))
 
 
-def one_client(port, data, wait, linger, results, ready, i):
+def one_client(port, data, wait, linger, results, ready, i, blocking=False):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     raw = socket.create_connection(("127.0.0.1", port), timeout=30)
     s = ctx.wrap_socket(raw)
+    if blocking:  # a write then waits inside SSL_write_ex, not in poll between calls
+        s.settimeout(None)
     me, peer = s.getsockname(), s.getpeername()
     results[i] = ["%d %s %d %s %d" % (threading.get_native_id(), me[0], me[1], peer[0], peer[1]), b""]
     ready.set()
@@ -119,7 +128,7 @@ def one_client(port, data, wait, linger, results, ready, i):
     s.close()
 
 
-def client(port, data_path, out, info=None, wait=None, threads=1, linger=0.0):
+def client(port, data_path, out, info=None, wait=None, threads=1, linger=0.0, blocking=False):
     with open(data_path, "rb") as f:
         data = f.read()
     results = [None] * threads
@@ -127,7 +136,8 @@ def client(port, data_path, out, info=None, wait=None, threads=1, linger=0.0):
     for i in range(threads):
         ready.append(threading.Event())
         d = data if threads == 1 else bytes([i + 1]) * len(data)
-        ts.append(threading.Thread(target=one_client, args=(port, d, wait, linger, results, ready[i], i)))
+        ts.append(threading.Thread(target=one_client,
+                                   args=(port, d, wait, linger, results, ready[i], i, blocking)))
     for t in ts:
         t.start()
     for e in ready:
@@ -242,7 +252,8 @@ def main(a):
         port, data, out = int(a[1]), a[2], a[3]
         opts = dict(zip(a[4::2], a[5::2]))
         client(port, data, out, opts.get("--info"), opts.get("--wait"),
-               int(opts.get("--threads", "1")), float(opts.get("--linger", "0")))
+               int(opts.get("--threads", "1")), float(opts.get("--linger", "0")),
+               opts.get("--blocking") == "1")
     elif a[0] == "http":
         https(*a[1:])
     elif a[0] == "h2client":
