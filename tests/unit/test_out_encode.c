@@ -84,6 +84,35 @@ int main(void)
 		CHECK(back[0] == 0xfb && back[1] == 0xff && back[2] == 0xbf);
 	}
 
+	T_CASE("base64: the 12-bit table and 6-byte steps agree with one lookup per 6 bits") {
+		static const char abc[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		uint8_t in[216];
+		char got[300], want[300];
+		uint32_t seed = 12345;
+		for (size_t i = 0; i < sizeof(in); i++)
+			in[i] = (uint8_t)((seed = seed * 1103515245u + 12345u) >> 16);
+		int bad = 0;
+		for (size_t off = 0; off < 8; off++) {
+			for (size_t n = 0; off + n <= sizeof(in); n++) {
+				size_t k = 0, len = nf_base64_len(n);
+				for (size_t i = 0; i < n; i += 3) {
+					uint32_t v = (uint32_t)in[off + i] << 16 |
+						     (i + 1 < n ? (uint32_t)in[off + i + 1] << 8 : 0) |
+						     (i + 2 < n ? in[off + i + 2] : 0);
+					want[k++] = abc[v >> 18];
+					want[k++] = abc[v >> 12 & 63];
+					want[k++] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+					want[k++] = i + 2 < n ? abc[v & 63] : '=';
+				}
+				memset(got, '#', sizeof(got));
+				nf_base64(got, in + off, n);
+				bad += k != len || memcmp(got, want, len) != 0 || got[len] != '#';
+			}
+		}
+		CHECK_EQ(bad, 0);
+	}
+
 	T_CASE("base64: a full strbuf is remembered, never overrun") {
 		char small[9];
 		struct strbuf b;
