@@ -26,10 +26,13 @@ LDLIBS      :=
 BPF_ARCH    := x86
 QEMU_ENV    :=
 
+# The arm64 root (musl, UAPI headers, libgcc, busybox, the guests' peers)
+# that tests/qemu/sysroot.sh unpacks (make deps ARCH=aarch64).
+ARM64_ROOT  ?= /var/cache/nflux/arm64/root
+
 ifeq ($(ARCH),aarch64)
-# Cross build: the arm64 root (musl, UAPI headers, libgcc, busybox, the
-# guests' peers) that tests/qemu/sysroot.sh unpacks (make deps ARCH=aarch64).
-SYSROOT     ?= /var/cache/nflux/arm64/root
+# Cross build against ARM64_ROOT.
+SYSROOT     ?= $(ARM64_ROOT)
 B           := build/aarch64
 ARCH_TRIPLE := aarch64-linux-gnu
 UAPI        := $(B)/uapi
@@ -239,7 +242,11 @@ run: deps
 initramfs: all
 	@$(QEMU_ENV) sh initramfs/build.sh $(B)/initramfs.cpio.gz $(B)/nflux "$(MODULES)" "$(EXTRA)"
 
+# The footprint table sizes build/aarch64/nflux too: rebuilt first when the
+# arm64 root is there (make deps ARCH=aarch64), so that it is never stale.
 bench: all
+	@if [ -f $(ARM64_ROOT)/usr/lib/aarch64-linux-musl/libc.a ]; then \
+		$(MAKE) --no-print-directory -j$(NPROC) ARCH=aarch64 all; fi
 	@sh bench/run.sh
 
 clean:

@@ -30,6 +30,10 @@ struct tt_regs {
 			     ((n) >= 44 && (n) <= 47) || (n) == 295 || (n) == 296)
 #define TT_SYS_MMAP 9
 #define TT_SYS_MPROTECT 10
+/* Syscalls that end an fd: close(fd), dup2/dup3(old, fd), close_range. */
+#define TT_SYS_CLOSE 3
+#define TT_SYS_DUP2 33
+#define TT_SYS_DUP3 292
 #elif defined(__TARGET_ARCH_arm64)
 struct tt_regs {
 	__u64 regs[31];
@@ -49,10 +53,14 @@ struct tt_regs {
 			     (n) == 206 || (n) == 207 || (n) == 211 || (n) == 212)
 #define TT_SYS_MMAP 222
 #define TT_SYS_MPROTECT 226
+#define TT_SYS_CLOSE 57
+#define TT_SYS_DUP2 (-1) /* arm64 has dup3 only */
+#define TT_SYS_DUP3 24
 #else
 #error "tlstrace: define __TARGET_ARCH_x86 or __TARGET_ARCH_arm64"
 #endif
 
+#define TT_SYS_CLOSE_RANGE 436 /* the same number on both */
 #define TT_PROT_EXEC 4
 /* A process mapping code is reported at most this often. */
 #define TT_MAPS_EVERY_NS 100000000ULL
@@ -88,6 +96,44 @@ struct {
 	__type(value, struct tt_entry);
 	__uint(max_entries, 16384);
 } tt_go_calls SEC(".maps");
+
+/* The generation of each fd that carried a TLS call: the time it was first
+ * seen, forgotten when the fd is closed (or dup'ed over). A call carries
+ * its fd's generation, so userspace knows the socket is the one it looked
+ * up before, without a readlink of /proc/PID/fd/FD per call (a fifth of
+ * the tracer's CPU time in a download). close_range, which cannot be
+ * matched to entries, moves the process's epoch instead. An entry the LRU
+ * evicted comes back with a new generation: a look-up too many, never one
+ * too few. */
+struct tt_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct tt_fd_key);
+	__type(value, __u64);
+	__uint(max_entries, 16384);
+} tt_fd_gen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 4096);
+} tt_fd_epoch SEC(".maps");
+
+static __always_inline __u64 fd_generation(__u32 tgid, __s32 fd)
+{
+	struct tt_fd_key k = { .tgid = tgid, .fd = fd };
+	__u64 *g = bpf_map_lookup_elem(&tt_fd_gen, &k);
+	__u64 gen = g ? *g : bpf_ktime_get_ns();
+	if (!g)
+		bpf_map_update_elem(&tt_fd_gen, &k, &gen, BPF_NOEXIST);
+	__u64 *ep = bpf_map_lookup_elem(&tt_fd_epoch, &tgid);
+	return ep && *ep > gen ? *ep : gen;
+}
 
 /* The SSL layer's method table in each process, as SSL_ImportFD returned
  * it (every socket NSS secures in a process gets the same table). */
@@ -501,6 +547,7 @@ static __always_inline int finish(void *ctx, __u64 id, const struct tt_entry *e,
 		.conn = e->conn,
 		.len = n,
 		.fd = e->fd,
+		.fd_gen = e->fd_gen,
 		.flags = (is_write(e->func) ? TT_F_WRITE : 0) | (is_peek(e->func) ? TT_F_PEEK : 0),
 	};
 	__u64 want = n;
@@ -594,8 +641,10 @@ int tt_go_ret(struct tt_regs *ctx)
 	bpf_map_delete_elem(&tt_go_calls, &k);
 	struct tt_entry *te = bpf_map_lookup_elem(&tt_calls, &id);
 	if (te && te->conn == e.conn && te->func == e.func) {
-		if (e.fd < 0)
+		if (e.fd < 0) {
 			e.fd = te->fd;
+			e.fd_gen = te->fd_gen;
+		}
 		bpf_map_delete_elem(&tt_calls, &id);
 	}
 	long n = (long)TT_GO_RET(ctx);
@@ -607,9 +656,11 @@ int tt_go_ret(struct tt_regs *ctx)
 /* The syscall's arguments, from the pt_regs the raw tracepoint passes. */
 #if defined(__TARGET_ARCH_x86)
 #define TT_SYS_ARG1(r) (&(r)->di)
+#define TT_SYS_ARG2(r) (&(r)->si)
 #define TT_SYS_ARG3(r) (&(r)->dx)
 #else
 #define TT_SYS_ARG1(r) (&(r)->regs[0])
+#define TT_SYS_ARG2(r) (&(r)->regs[1])
 #define TT_SYS_ARG3(r) (&(r)->regs[2])
 #endif
 
@@ -648,8 +699,22 @@ int tt_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (!e || e->fd >= 0)
 			return 0;
 		e->fd = (__s32)sys_arg(TT_SYS_ARG1(regs));
-		struct tt_fd r = { .type = TT_REC_FD, .fd = e->fd, .pid_tgid = id, .conn = e->conn };
+		e->fd_gen = fd_generation(id >> 32, e->fd);
+		struct tt_fd r = { .type = TT_REC_FD, .fd = e->fd, .pid_tgid = id, .conn = e->conn,
+				   .gen = e->fd_gen };
 		emit(ctx, &r, sizeof(r));
+		return 0;
+	}
+	if (nr == TT_SYS_CLOSE || nr == TT_SYS_DUP2 || nr == TT_SYS_DUP3) {
+		__u64 a = sys_arg(nr == TT_SYS_CLOSE ? TT_SYS_ARG1(regs) : TT_SYS_ARG2(regs));
+		struct tt_fd_key k = { .tgid = id >> 32, .fd = (__s32)a };
+		bpf_map_delete_elem(&tt_fd_gen, &k);
+		return 0;
+	}
+	if (nr == TT_SYS_CLOSE_RANGE) {
+		__u32 tgid = id >> 32;
+		__u64 now = bpf_ktime_get_ns();
+		bpf_map_update_elem(&tt_fd_epoch, &tgid, &now, BPF_ANY);
 		return 0;
 	}
 	if ((nr == TT_SYS_MMAP || nr == TT_SYS_MPROTECT) &&

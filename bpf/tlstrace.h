@@ -83,6 +83,7 @@ struct tt_call {
 	__u64 lost;          /* bytes of chunks that did not fit in the ring */
 	__s32 fd;            /* the fd of a syscall made inside the call, or -1 */
 	__u32 flags;         /* TT_F_* */
+	__u64 fd_gen;        /* that fd's generation: equal means the same socket */
 	char comm[TT_COMM_LEN];
 };
 
@@ -99,6 +100,7 @@ struct tt_fd {
 	__s32 fd;
 	__u64 pid_tgid;
 	__u64 conn;
+	__u64 gen;           /* the fd's generation (tt_call.fd_gen) */
 };
 
 /* Counters, per CPU; userspace sums them. */
@@ -145,6 +147,7 @@ struct tt_entry {
 	__u32 func;
 	__u32 iovcnt;        /* PR_Writev: buf is a PRIOVec array this long */
 	__u32 pad;
+	__u64 fd_gen;        /* the fd's generation, with fd */
 };
 
 /* A Go call between its entry and a RET, by goroutine: a goroutine that

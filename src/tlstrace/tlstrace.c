@@ -87,8 +87,8 @@ static int on_event(void *ctx, struct tt_event *ev)
 	uint32_t pid = (uint32_t)(ev->call->pid_tgid >> 32);
 	ev->realtime_ns = nr_clock_to_real(&r->clock, ev->call->ts_ns);
 	ev->lib = tt_func_lib_name(ev->call->func);
-	tt_conns_lookup(r->conns, pid, ev->call->conn, ev->call->fd, &ev->conn_id, &ev->fd,
-			&ev->addr);
+	tt_conns_lookup(r->conns, pid, ev->call->conn, ev->call->fd, ev->call->fd_gen, &ev->conn_id,
+			&ev->fd, &ev->addr);
 	if (ev->addr.known && !(ev->call->flags & TT_F_WRITE))
 		swap_ends(&ev->addr); /* src > dst as the bytes went, as netrace shows packets */
 	if (r->pcap) {
@@ -143,16 +143,19 @@ static void run_rescans(struct run *r)
 }
 
 /* TT_REC_FD primes the connection cache while the process still runs;
- * the rest is assembled into events. */
+ * the rest is assembled into events. A perf record's raw data comes padded
+ * (its size word and the data end on 8 bytes). */
 static int feed(void *ctx, const void *data, size_t len)
 {
 	struct run *r = ctx;
 	struct tt_fd f;
-	if (len == sizeof(f) && (memcpy(&f, data, sizeof(f)), f.type == TT_REC_FD)) {
+	if (len >= sizeof(f) && len - sizeof(f) < 8 &&
+	    (memcpy(&f, data, sizeof(f)), f.type == TT_REC_FD)) {
 		uint64_t id;
 		int fd;
 		struct tt_addr a;
-		tt_conns_lookup(r->conns, (uint32_t)(f.pid_tgid >> 32), f.conn, f.fd, &id, &fd, &a);
+		tt_conns_lookup(r->conns, (uint32_t)(f.pid_tgid >> 32), f.conn, f.fd, f.gen, &id, &fd,
+				&a);
 		return 0;
 	}
 	return tt_asm_feed(r->asm_, data, len);

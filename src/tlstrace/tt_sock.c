@@ -106,6 +106,7 @@ struct conn {
 	uint64_t inode;         /* the socket addr belongs to; 0: none known */
 	uint32_t pid;
 	int fd;                 /* last known; -1 none */
+	uint64_t gen;           /* the kernel's generation of fd at its look-up; 0: none */
 	struct tt_addr addr;
 	uint32_t chain;         /* next in the bucket */
 	uint32_t older, newer;
@@ -242,10 +243,14 @@ static uint32_t add(struct tt_conns *c, uint32_t pid, uint64_t ssl)
 }
 
 /* The call named fd: check which socket it is, resolve a new one. */
-static void saw_fd(struct tt_conns *c, struct conn *e, int fd)
+static void saw_fd(struct tt_conns *c, struct conn *e, int fd, uint64_t gen)
 {
+	/* The kernel saw no close of the fd since the look-up: same socket. */
+	if (gen && gen == e->gen && fd == e->fd && e->inode)
+		return;
 	uint64_t inode = 0;
 	int err = sock_inode((int)e->pid, fd, &inode);
+	e->gen = err ? 0 : gen;
 
 	if (err && err != -ENOTSOCK) {
 		/* Cannot look (the process is gone): the same fd keeps its
@@ -269,7 +274,7 @@ static void saw_fd(struct tt_conns *c, struct conn *e, int fd)
 		e->inode = 0;
 }
 
-void tt_conns_lookup(struct tt_conns *c, uint32_t pid, uint64_t ssl, int fd,
+void tt_conns_lookup(struct tt_conns *c, uint32_t pid, uint64_t ssl, int fd, uint64_t gen,
 		     uint64_t *conn_id, int *fd_out, struct tt_addr *addr)
 {
 	uint32_t i = find(c, pid, ssl);
@@ -283,7 +288,7 @@ void tt_conns_lookup(struct tt_conns *c, uint32_t pid, uint64_t ssl, int fd,
 	use_newest(c, i);
 	struct conn *e = &c->slot[i];
 	if (fd >= 0)
-		saw_fd(c, e, fd);
+		saw_fd(c, e, fd, gen);
 	*conn_id = e->id;
 	*fd_out = e->fd;
 	*addr = e->addr;

@@ -31,14 +31,16 @@ void tt_conns_free(struct tt_conns *c);
  * none): the connection's id, its fd (-1 unknown) and addresses.
  *
  * A call with an fd costs one readlink: the socket's inode says whether
- * this is still the connection the cache holds. The tcp tables are read
+ * this is still the connection the cache holds; none when gen (the
+ * kernel's generation of the fd, 0: unknown) is the one of the last
+ * look-up of that fd, which means no close came between. The tcp tables are read
  * only for a socket not seen before, so once per connection. An SSL *
  * (and its fd number) reused for a new socket is a new connection: a new
  * id, resolved afresh. A call without an fd gets the last known fd and
  * addresses; where none is known, addr->known = 0 (never a guess). When
  * the readlink fails (the process is gone) the cached fd's addresses stay
  * if the call names the same fd. conn_id 0 only when out of memory. */
-void tt_conns_lookup(struct tt_conns *c, uint32_t pid, uint64_t ssl, int fd,
+void tt_conns_lookup(struct tt_conns *c, uint32_t pid, uint64_t ssl, int fd, uint64_t gen,
 		     uint64_t *conn_id, int *fd_out, struct tt_addr *addr);
 
 /* Forget every connection of pid (it exec'd: its pointers mean other

@@ -75,11 +75,13 @@ struct lookup {
 	struct tt_addr addr;
 };
 
+static uint64_t look_gen; /* the fd generation look() passes; 0: unknown */
+
 static struct lookup look(struct tt_conns *c, uint32_t pid, uint64_t ssl, int fd)
 {
 	struct lookup l;
 
-	tt_conns_lookup(c, pid, ssl, fd, &l.id, &l.fd, &l.addr);
+	tt_conns_lookup(c, pid, ssl, fd, look_gen, &l.id, &l.fd, &l.addr);
 	return l;
 }
 
@@ -205,12 +207,13 @@ static struct {
 	struct { const char *path, *text; int err; } file[2];
 	const char *text;        /* of the open file */
 	size_t off;
-	int opens, open_fds;
+	int opens, open_fds, readlinks;
 } fk;
 
 static ssize_t fk_readlink(const char *path, char *buf, size_t len)
 {
 	snprintf(fk.link_path, sizeof(fk.link_path), "%s", path);
+	fk.readlinks++;
 	if (!fk.link) {
 		errno = fk.link_err;
 		return -1;
@@ -403,6 +406,32 @@ static void test_fake_conns(void)
 		l = look(c, 42, 0x123, 5);
 		CHECK_EQ(l.addr.known, 1);
 		CHECK_EQ(l.id, look(c, 42, 0x123, -1).id);
+	}
+	T_CASE("sock: fake: an fd generation the look-up saw costs no readlink; a new one does") {
+		fk_reset("socket:[4242]");
+		fk.file[0].path = "/proc/42/net/tcp", fk.file[0].text = TCP4;
+		fk.file[1].path = "/proc/42/net/tcp6", fk.file[1].text = TCP6;
+		look_gen = 100;
+		l = look(c, 42, 0x555, 3);
+		CHECK_EQ(l.addr.known, 1);
+		look(c, 42, 0x555, 3), look(c, 42, 0x555, 3);
+		CHECK_EQ(fk.readlinks, 1);
+		fk.link = "socket:[4343]"; /* closed, and the number reused: a new generation */
+		look_gen = 200;
+		struct lookup m = look(c, 42, 0x555, 3);
+		CHECK_EQ(fk.readlinks, 2);
+		CHECK(m.id != l.id);
+		CHECK_EQ(m.addr.family, 6);
+		look(c, 42, 0x555, 4); /* another fd, the same value */
+		CHECK_EQ(fk.readlinks, 3);
+		look_gen = 0;          /* unknown: always looked up */
+		look(c, 42, 0x555, 4), look(c, 42, 0x555, 4);
+		CHECK_EQ(fk.readlinks, 5);
+		look_gen = 300;        /* a failed look-up is not trusted later */
+		fk.link = NULL;
+		look(c, 42, 0x555, 4), look(c, 42, 0x555, 4);
+		CHECK_EQ(fk.readlinks, 7);
+		look_gen = 0;
 	}
 	tt_conns_free(c);
 	t_real_sys();
