@@ -71,7 +71,7 @@ mutant fragment_ports $B 's/if (frag & 0x1fff)/if (0)/' basic tcx tcx/ipv4_frag/
 mutant ipv6_ext_len $B 's/l4 += ((__u32)x\[1\] + 1) \* 8;/l4 += (__u32)x[1] * 8;/' basic tcx tcx/ipv6_hbh/udp
 mutant ah_len_as_8 $B 's/l4 += ((__u32)x\[1\] + 2) \* 4;/l4 += ((__u32)x[1] + 1) * 8;/' basic tcx tcx/ipv6_ext_chain/udp_in
 mutant drop_ingress $B 's/return handle(skb, NR_INGRESS, 0);/handle(skb, NR_INGRESS, 0); return 2;/' integrity tcx tcx/integrity/all_delivered
-mutant no_ratelimit $B 's/if ((nr_cfg.flags & NR_C_RATELIM) && !ratelimit_pass(&ev)) {/if (0) {/' ratelimit tcx tcx/ratelimit/events_for_flow
+mutant no_ratelimit $B 's/if ((nr_cfg.flags & NR_C_RATELIM) && !ratelimit_pass(ev)) {/if (0) {/' ratelimit tcx tcx/ratelimit/events_for_flow
 mutant host_src_only $B 's/    prefix_match(ev->daddr, ev->family, i))/    (0 \&\& prefix_match(ev->daddr, ev->family, i)))/' filters tcx tcx/filter_host/udp_out
 mutant port_dst_only $B 's/if (ev->sport == port || ev->dport == port)/if (ev->dport == port)/' filters tcx tcx/filter_two_ports/udp_out
 mutant no_vlan_key src/netrace/fmt_json.c 's/if (ev->flags & NR_F_VLAN)/if (0)/' basic tcx tcx/vlan/in_tagged_frame
