@@ -104,12 +104,8 @@ struct {
  * the tracer's CPU time in a download). close_range, which cannot be
  * matched to entries, moves the process's epoch instead. An entry the LRU
  * evicted comes back with a new generation: a look-up too many, never one
- * too few. */
-struct tt_fd_key {
-	__u32 tgid;
-	__s32 fd;
-};
-
+ * too few. Userspace reads both maps to tell whether an fd it looked up
+ * late was closed since (tt_kern_fd_gen). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct tt_fd_key);

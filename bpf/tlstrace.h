@@ -158,12 +158,20 @@ struct tt_go_key {
 	__u32 pad;
 };
 
+/* tt_fd_gen's key: an fd of a process. */
+struct tt_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
 #define TT_MAP_RING "tt_ring"
 #define TT_MAP_PERF "tt_perf"
 #define TT_MAP_STATS "tt_stats"
 #define TT_MAP_NSS "tt_nss_ssl"
 #define TT_MAP_CALLS "tt_calls"
 #define TT_MAP_GO_CALLS "tt_go_calls"
+#define TT_MAP_FD_GEN "tt_fd_gen"
+#define TT_MAP_FD_EPOCH "tt_fd_epoch"
 
 /* Program names: one entry program per function (tt_funcs.c names them),
  * the return program of C functions (a uretprobe) and that of Go's (an

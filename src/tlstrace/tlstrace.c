@@ -81,6 +81,11 @@ static int count_written(struct run *r)
 	return 0;
 }
 
+static int fd_gen_now(void *ctx, uint32_t pid, int fd, uint64_t *gen)
+{
+	return tt_kern_fd_gen(ctx, pid, fd, gen);
+}
+
 static int on_event(void *ctx, struct tt_event *ev)
 {
 	struct run *r = ctx;
@@ -303,6 +308,8 @@ static int start(struct run *r)
 		return -1;
 	r->asm_ = tt_asm_new(0, 0, on_event, on_maps, r);
 	r->conns = tt_conns_new(0);
+	if (r->conns)
+		tt_conns_check_gen(r->conns, fd_gen_now, &r->k);
 	int want_http = r->o->http && !r->o->wfile;
 	r->http = want_http ? tt_http_new(nf_log_json) : NULL;
 	size_t record = r->o->wfile ? tt_pcap_record_max() : tt_fmt_size(r->o->max_bytes, r->o->hex);

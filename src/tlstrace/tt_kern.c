@@ -328,6 +328,19 @@ void tt_kern_open_calls(const struct tt_kern *k, struct tt_open_calls *n)
 	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_GO_CALLS), sizeof(struct tt_go_key), who_goroutine, n);
 }
 
+int tt_kern_fd_gen(const struct tt_kern *k, uint32_t tgid, int fd, uint64_t *gen)
+{
+	struct tt_fd_key key = { .tgid = tgid, .fd = fd };
+	uint64_t epoch;
+	int r = nf_map_lookup(nf_bpf_map_fd(&k->b, TT_MAP_FD_GEN), &key, gen);
+	if (r < 0)
+		return r;
+	/* As the kernel's fd_generation: the later of the two. */
+	if (nf_map_lookup(nf_bpf_map_fd(&k->b, TT_MAP_FD_EPOCH), &tgid, &epoch) == 0 && epoch > *gen)
+		*gen = epoch;
+	return 0;
+}
+
 uint64_t tt_kern_missed(const struct tt_kern *k)
 {
 	uint64_t n = 0;

@@ -55,6 +55,9 @@ struct tt_open_calls {
 	uint64_t gone, in_progress;
 };
 void tt_kern_open_calls(const struct tt_kern *k, struct tt_open_calls *n);
+/* The kernel's generation of (tgid, fd) now, as calls carry it: 0, or
+ * -ENOENT when it holds none (closed since the call, or never seen). */
+int tt_kern_fd_gen(const struct tt_kern *k, uint32_t tgid, int fd, uint64_t *gen);
 /* Runs the kernel skipped because another BPF program was running on
  * that CPU (bpf_prog_info.recursion_misses, 5.12+; 0 before): each is a
  * probe hit, a call's entry or return, that nothing recorded. */

@@ -107,6 +107,7 @@ struct conn {
 	uint32_t pid;
 	int fd;                 /* last known; -1 none */
 	uint64_t gen;           /* the kernel's generation of fd at its look-up; 0: none */
+	int closed;             /* its socket was found closed: the next one is new */
 	struct tt_addr addr;
 	uint32_t chain;         /* next in the bucket */
 	uint32_t older, newer;
@@ -119,6 +120,8 @@ struct tt_conns {
 	uint32_t mask;             /* buckets - 1 */
 	uint32_t oldest, newest;
 	uint64_t next_id;
+	tt_fd_gen_fn gen_now;
+	void *gen_ctx;
 };
 
 static uint32_t bucket_of(const struct tt_conns *c, uint32_t pid, uint64_t ssl)
@@ -147,6 +150,12 @@ struct tt_conns *tt_conns_new(size_t max)
 	c->oldest = c->newest = NONE;
 	c->next_id = 1;
 	return c;
+}
+
+void tt_conns_check_gen(struct tt_conns *c, tt_fd_gen_fn fn, void *ctx)
+{
+	c->gen_now = fn;
+	c->gen_ctx = ctx;
 }
 
 void tt_conns_free(struct tt_conns *c)
@@ -263,10 +272,20 @@ static void saw_fd(struct tt_conns *c, struct conn *e, int fd, uint64_t gen)
 		return;
 	}
 	e->fd = fd;
+	uint64_t now;
+	if (!err && gen && c->gen_now && (c->gen_now(c->gen_ctx, e->pid, fd, &now) < 0 || now != gen)) {
+		/* Closed after the call: the fd now names another socket. */
+		e->gen = 0;
+		e->closed = e->inode != 0 || e->closed;
+		e->inode = 0;
+		memset(&e->addr, 0, sizeof(e->addr));
+		return;
+	}
 	if (inode && inode == e->inode)
 		return;
-	if (e->inode)
+	if (e->inode || e->closed)
 		e->id = c->next_id++; /* the SSL * now serves another socket */
+	e->closed = 0;
 	e->inode = inode;
 	memset(&e->addr, 0, sizeof(e->addr));
 	/* Not in the tables is final (UDP, unix); a failed read is retried. */

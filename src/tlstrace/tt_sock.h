@@ -26,6 +26,14 @@ struct tt_conns;
  * out of memory. */
 struct tt_conns *tt_conns_new(size_t max);
 void tt_conns_free(struct tt_conns *c);
+/* The kernel's generation of (pid, fd) now: 0, or -errno when it holds
+ * none. With it, a readlink is trusted only if the fd's generation is still
+ * the call's afterwards: a record read after its socket was closed and the
+ * number reused would otherwise take the new socket for the call's. Such a
+ * call keeps its connection, with addresses unknown; the next socket the
+ * SSL * is seen on is a new connection. */
+typedef int (*tt_fd_gen_fn)(void *ctx, uint32_t pid, int fd, uint64_t *gen);
+void tt_conns_check_gen(struct tt_conns *c, tt_fd_gen_fn fn, void *ctx);
 
 /* One TLS call of pid on ssl, which made a socket syscall on fd (-1:
  * none): the connection's id, its fd (-1 unknown) and addresses.

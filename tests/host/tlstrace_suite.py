@@ -591,6 +591,55 @@ def case_faults(s):
            "%d bytes; stderr %s" % (len(w2), t.stderr()[-300:]))
 
 
+REUSE_CLIENT = r"""
+import socket, ssl, sys, time
+port, data, info = int(sys.argv[1]), open(sys.argv[2], "rb").read(), sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+lines = []
+for i in range(2):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30))
+    lines.append("%d %d" % (s.fileno(), s.getsockname()[1]))
+    s.sendall(data)
+    s.recv(1)
+    if i:  # the last stays open a while: a tracer has time to look it up
+        time.sleep(1.5)
+    s.close()
+open(info, "w").write("\n".join(lines) + "\n")
+"""
+
+
+def case_fd_reuse(s):
+    """One process, two TLS connections one after the other: the second
+    gets the first's fd number. The close in between must make it a new
+    connection (conn id, 4-tuple), although its fd looks the same. A call
+    whose record is read only after its socket was closed and the number
+    reused has its addresses unknown, never the next socket's."""
+    t = Tracer(s.tmp, ["--lib", os.path.join(s.lib, "libssl.so.3")])
+    if not result("fd_reuse/attached", t.ready, t.stderr()[-300:]):
+        t.stop()
+        return
+    data = s.random_file(5000)
+    srv, port, _ = s.server(5000, conns=2)
+    info = s.path("info")
+    cli = s.spawn([PY, "-c", REUSE_CLIENT, str(port), data, info])
+    ok = s.finish(cli, srv)
+    t.stop()
+    lines = [l.split() for l in read(info, "r").splitlines()] if ok else []
+    result("fd_reuse/peers_ok", ok and len(lines) == 2, "the client failed")
+    if len(lines) != 2:
+        return
+    result("fd_reuse/same_fd_number", lines[0][0] == lines[1][0], str(lines))
+    evs = [e for e in t.events() if e.get("pid") == cli.pid and e.get("dir") == "write"]
+    ports = [e.get("sport") for e in evs]
+    conns = [e.get("conn") for e in evs]
+    first, second = int(lines[0][1]), int(lines[1][1])
+    result("fd_reuse/never_the_other_connections_port",
+           len(ports) == 2 and ports[0] in (first, None) and ports[1] == second,
+           "%s vs %s" % (ports, [first, second]))
+    result("fd_reuse/two_connections", len(conns) == 2 and conns[0] != conns[1], str(conns))
+
+
 def case_options(s):
     """--max-bytes cuts a call and says how much; -c exits after COUNT
     events by itself; --hex dumps the payload in the text format."""
@@ -1003,7 +1052,8 @@ def run_cases():
     s = Suite()
     try:
         for case in (case_openssl_tools, case_python_1mib, case_curl, case_threads, case_filter_pid,
-                     case_discovery, case_static_binary, case_loss, case_faults, case_options,
+                     case_discovery, case_static_binary, case_loss, case_faults, case_fd_reuse,
+                     case_options,
                      case_errors, case_http1, case_http2, case_http2_joined):
             # Debugging: NF_TLS_LIBS_ONLY=1 runs the libraries' cases only,
             # NF_TLS_CASES=a,b these cases (names without case_) only.

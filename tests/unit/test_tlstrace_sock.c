@@ -437,6 +437,60 @@ static void test_fake_conns(void)
 	t_real_sys();
 }
 
+static uint64_t kernel_gen; /* what the fake kernel holds for every fd; 0: none */
+
+static int fake_gen_now(void *ctx, uint32_t pid, int fd, uint64_t *gen)
+{
+	(void)ctx, (void)pid, (void)fd;
+	*gen = kernel_gen;
+	return kernel_gen ? 0 : -ENOENT;
+}
+
+static void test_fake_gen_check(void)
+{
+	struct tt_conns *c = tt_conns_new(0);
+	struct lookup l;
+
+	if (!c) {
+		t_skip("sock: fake: generation check", "no memory");
+		return;
+	}
+	tt_conns_check_gen(c, fake_gen_now, NULL);
+	T_CASE("sock: fake: a record read after its fd was closed and reused: addresses unknown") {
+		fk_reset("socket:[4242]");
+		fk.file[0].path = "/proc/42/net/tcp", fk.file[0].text = TCP4;
+		look_gen = 100, kernel_gen = 200; /* the kernel has moved on */
+		l = look(c, 42, 0x777, 3);
+		CHECK_EQ(l.id, 1);
+		CHECK_EQ(l.addr.known, 0);
+		CHECK_EQ(fk.opens, 0);
+		kernel_gen = 0;                   /* closed, nothing since */
+		CHECK_EQ(look(c, 42, 0x777, 3).addr.known, 0);
+		look_gen = 200, kernel_gen = 200; /* the socket of now, current */
+		l = look(c, 42, 0x777, 3);
+		CHECK_EQ(l.addr.known, 1);
+		CHECK_EQ(l.id, 1);                /* no socket was ever known for it: still 1 */
+		int links = fk.readlinks;
+		CHECK_EQ(look(c, 42, 0x777, 3).id, 1);
+		CHECK_EQ(fk.readlinks, links);
+	}
+	T_CASE("sock: fake: after a known socket was found closed, the next one is a new connection") {
+		look_gen = 300, kernel_gen = 400;
+		l = look(c, 42, 0x777, 3);
+		CHECK_EQ(l.id, 1);
+		CHECK_EQ(l.addr.known, 0);
+		fk.link = "socket:[4343]";
+		fk.file[1].path = "/proc/42/net/tcp6", fk.file[1].text = TCP6;
+		look_gen = 400;
+		l = look(c, 42, 0x777, 3);
+		CHECK_EQ(l.id, 2);
+		CHECK_EQ(l.addr.family, 6);
+	}
+	look_gen = kernel_gen = 0;
+	tt_conns_free(c);
+	t_real_sys();
+}
+
 int main(void)
 {
 	test_resolve_real("sock: resolve 127.0.0.1, both ends", AF_INET, AF_INET);
@@ -447,5 +501,6 @@ int main(void)
 	test_conns_bounded();
 	test_fake_failures();
 	test_fake_conns();
+	test_fake_gen_check();
 	return t_summary();
 }
