@@ -2,20 +2,25 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The standard alphabet as a constant expression, for the table below. */
-#define ENC(v) ((v) < 26 ? 'A' + (v) : (v) < 52 ? 'a' + (v) - 26 : \
-		(v) < 62 ? '0' + (v) - 52 : (v) == 62 ? '+' : '/')
+static const char alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Two characters per 12 bits of input: half the lookups of one per 6 bits.
  * tlstrace's JSON base64-encodes every captured byte, and with one lookup
- * per character this loop was a third of the tracer's CPU time. */
-#define P1(i) { ENC((i) >> 6), ENC((i) & 63) },
-#define P4(i) P1(i) P1((i) + 1) P1((i) + 2) P1((i) + 3)
-#define P16(i) P4(i) P4((i) + 4) P4((i) + 8) P4((i) + 12)
-#define P64(i) P16(i) P16((i) + 16) P16((i) + 32) P16((i) + 48)
-#define P256(i) P64(i) P64((i) + 64) P64((i) + 128) P64((i) + 192)
-#define P1024(i) P256(i) P256((i) + 256) P256((i) + 512) P256((i) + 768)
-static const char pairs[4096][2] = { P1024(0) P1024(1024) P1024(2048) P1024(3072) };
+ * per character this loop was a third of the tracer's CPU time. Filled at
+ * first use rather than stored: 8 KB less in the binary, 4096 steps once.
+ * No thread of ours encodes concurrently (the commands are single-threaded). */
+static char pairs[4096][2];
+static int pairs_ready;
+
+static void fill_pairs(void)
+{
+	for (int i = 0; i < 4096; i++) {
+		pairs[i][0] = alphabet[i >> 6];
+		pairs[i][1] = alphabet[i & 63];
+	}
+	pairs_ready = 1;
+}
 
 size_t nf_base64_len(size_t n)
 {
@@ -42,6 +47,8 @@ static void six(char *restrict out, const uint8_t *restrict in)
 void nf_base64(char *restrict out, const void *restrict data, size_t n)
 {
 	const uint8_t *in = data;
+	if (!pairs_ready)
+		fill_pairs();
 	for (; n >= 8; n -= 6, in += 6, out += 8)
 		six(out, in);
 	for (; n >= 3; n -= 3, in += 3, out += 4) {
