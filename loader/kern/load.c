@@ -35,7 +35,7 @@ void nf_raise_memlock(void)
 
 /* Sanitise a copy of the object's BTF for this kernel and load it. Not
  * fatal: without BTF the programs load without func/line info. */
-static void load_btf(struct nf_bpf *b, const struct nf_features *f)
+static void load_btf(struct nf_bpf *b, const struct nf_features *f, uint32_t more)
 {
 	const struct nf_btf *btf = b->obj->btf;
 	if (!btf || !f->btf)
@@ -43,7 +43,7 @@ static void load_btf(struct nf_bpf *b, const struct nf_features *f)
 	struct nf_btf *copy = nf_btf_new(btf->data, btf->len);
 	if (!copy)
 		return;
-	uint32_t missing = nf_btf_missing_mask(f);
+	uint32_t missing = nf_btf_missing_mask(f) | more;
 	if (nf_btf_sanitize(copy, missing) < 0) {
 		nf_debug("BTF: sanitise failed: %s; loading without BTF", nf_lasterr());
 		nf_btf_destroy(copy);
@@ -112,7 +112,7 @@ int nf_load(struct nf_bpf *b, const struct nf_obj *obj, const struct nf_load_opt
 		nf_seterr("load: out of memory");
 		return -ENOMEM;
 	}
-	load_btf(b, f);
+	load_btf(b, f, opts ? opts->sanitize_more : 0);
 	int err = nf_create_maps(b, f);
 	if (!err)
 		err = nf_load_progs(b, opts, f);

@@ -26,6 +26,9 @@ struct nf_load_opts {
 	/* The programs this run will attach, NULL-terminated; the others are
 	 * not loaded (their fds stay -1). NULL: load every program. */
 	const char *const *progs;
+	/* NF_BTF_* rewrites made although the kernel needs none: a fallback
+	 * taken on a kernel that has the feature (tests). */
+	uint32_t sanitize_more;
 };
 
 struct nf_bpf {

@@ -206,6 +206,7 @@ static int run(const struct nr_opts *o, const struct nr_iface_ent *ifs, size_t n
 	struct nr_kern_opts ko = {
 		.force_perf = nf_env_switch("NFLUX_FORCE_PERF"),
 		.force_netlink = nf_env_switch("NFLUX_FORCE_NETLINK"),
+		.force_static_funcs = nf_env_switch("NFLUX_FORCE_STATIC_FUNCS"),
 		.stats = o->stats,
 		.ring_bytes = o->buffer_bytes,
 		.ifs = ifs, .nifs = nifs, .ingress = o->ingress, .egress = o->egress,

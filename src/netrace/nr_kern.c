@@ -162,7 +162,10 @@ int nr_kern_load(struct nr_kern *k, struct nr_config *cfg, const struct nr_kern_
 	}
 	int r = configure(k, cfg);
 	const char *names[5];
-	struct nf_load_opts opts = { .progs = wanted_progs(&k->opts, names) };
+	struct nf_load_opts opts = {
+		.progs = wanted_progs(&k->opts, names),
+		.sanitize_more = k->opts.force_static_funcs ? NF_BTF_NO_GLOBAL_FUNC : 0,
+	};
 	if (!r && (r = nf_load(&k->b, &k->obj, &opts)))
 		nf_err("netrace: loading the BPF programs: %s", nf_lasterr());
 	if (!r && lookup_fds(k)) {

@@ -13,6 +13,7 @@
 struct nr_kern_opts {
 	int force_perf;            /* perf buffer even where ringbuf exists */
 	int force_netlink;         /* TC over netlink even where tcx exists */
+	int force_static_funcs;    /* global functions made static, as without kernel BTF */
 	int stats;                 /* BPF_ENABLE_STATS while loaded (host-wide cost) */
 	uint64_t ring_bytes;       /* -B: the ring buffer's size; 0: sized to the machine */
 	/* Where the run will attach: only those programs are loaded (an L2

@@ -64,6 +64,10 @@ if grep -q 'nflux.nobtf=1' /proc/cmdline; then
 	else
 		fail "nobtf/hidden: could not hide /sys/kernel/btf/vmlinux"
 	fi
+	# A kernel built without BTF cannot type a global function's
+	# context, and netrace's become static; this kernel still has its
+	# BTF inside, so the switch takes that path here.
+	export NFLUX_FORCE_STATIC_FUNCS=1
 fi
 
 # ---- perf events: real probes through nftool probe ---------------------
