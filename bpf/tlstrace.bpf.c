@@ -104,8 +104,9 @@ struct {
  * the tracer's CPU time in a download). close_range, which cannot be
  * matched to entries, moves the process's epoch instead. An entry the LRU
  * evicted comes back with a new generation: a look-up too many, never one
- * too few. Userspace reads both maps to tell whether an fd it looked up
- * late was closed since (tt_kern_fd_gen). */
+ * too few. Exec moves the epoch too (a pid reused by a new program). Userspace
+ * reads both maps to tell whether an fd it looked up late was closed since
+ * (tt_kern_fd_gen). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct tt_fd_key);
@@ -727,6 +728,10 @@ int tt_exec(struct bpf_raw_tracepoint_args *ctx)
 	/* What NSS looked like in the old program is no more. */
 	bpf_map_delete_elem(&tt_nss_methods, &m.tgid);
 	bpf_map_delete_elem(&tt_nss_ssl, &m.tgid);
+	/* Nor are the old program's fds: a pid reused by a new program must
+	 * not match a dead process's fd generations. */
+	__u64 now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&tt_fd_epoch, &m.tgid, &now, BPF_ANY);
 	emit(ctx, &m, sizeof(m));
 	return 0;
 }
