@@ -178,6 +178,30 @@ static void build_config(const struct tt_opts *o, struct tt_config *cfg)
 
 /* The files named on the command line, or else every library and
  * process found. 0, or -1 with the error logged. */
+/* With named files only, the libraries they hold: the programs of no
+ * other are loaded. 0 (load them all) when nothing is named, or when a
+ * file cannot be read: its error comes at probing. */
+static unsigned add_libs(unsigned *libs, const char *path)
+{
+	unsigned l = tt_disc_path_libs(path);
+	*libs |= l;
+	return l;
+}
+
+static unsigned named_libs(const struct tt_opts *o)
+{
+	unsigned libs = 0;
+	if (o->openssl_path && !add_libs(&libs, o->openssl_path))
+		return 0;
+	for (size_t i = 0; i < o->nlibs; i++)
+		if (!add_libs(&libs, o->libs[i]))
+			return 0;
+	for (size_t i = 0; i < o->nbinaries; i++)
+		if (!add_libs(&libs, o->binaries[i]))
+			return 0;
+	return libs;
+}
+
 static int find_and_probe(struct run *r)
 {
 	const struct tt_opts *o = r->o;
@@ -302,6 +326,7 @@ static int start(struct run *r)
 	const char *ring = getenv("NFLUX_TLSTRACE_RING_BYTES"); /* tests: a tiny ring */
 	if (ring && *ring)
 		ko.ring_bytes = (uint32_t)strtoul(ring, NULL, 0);
+	ko.libs = named_libs(r->o);
 	if (open_output(r) || tt_kern_load(&r->k, &cfg, &ko))
 		return -1;
 	if (find_and_probe(r))

@@ -120,6 +120,20 @@ static int examine(struct tt_disc *d, const char *path)
 	return r;
 }
 
+unsigned tt_disc_path_libs(const char *path)
+{
+	size_t len;
+	struct stat st;
+	int err;
+	void *data = nf_sys_map_file_stat(path, &len, &st, &err);
+	if (!data)
+		return 0;
+	struct nf_host_elf h;
+	unsigned libs = nf_host_elf_open(&h, data, len) < 0 ? 0 : tt_file_libs(&h);
+	nf_sys_unmap_file(data, len);
+	return libs;
+}
+
 int tt_disc_add_path(struct tt_disc *d, const char *opt, const char *path)
 {
 	int r = examine(d, path);

@@ -15,6 +15,9 @@ void tt_disc_free(struct tt_disc *d);
  * (logged, naming opt, -errno) when it is
  * missing, not ELF, defines no probed function, or cannot be probed. */
 int tt_disc_add_path(struct tt_disc *d, const char *opt, const char *path);
+/* The TLS libraries (TT_LIB_BIT mask) the file at path holds; 0 when it
+ * cannot be read or holds none (tt_disc_add_path says why). */
+unsigned tt_disc_path_libs(const char *path);
 /* Later scans only tell the kernel side where NSS lives in each process
  * (the files named on the command line are all that is probed). */
 void tt_disc_set_named_only(struct tt_disc *d);

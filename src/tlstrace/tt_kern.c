@@ -88,10 +88,41 @@ static int attach_tracepoints(struct tt_kern *k)
 	return 0;
 }
 
+static int want_lib(const struct tt_kern *k, unsigned lib)
+{
+	return !k->opts.libs || (k->opts.libs & TT_LIB_BIT(lib));
+}
+
+/* The programs of the libraries this run may probe, NULL-terminated in
+ * names (2 per function, 3 more): verifying the others would only cost
+ * start-up time (their chunk loops take about 10 ms each). */
+static const char *const *wanted_progs(const struct tt_kern *k, const char **names)
+{
+	if (!k->opts.libs)
+		return NULL;
+	size_t n = 0;
+	for (uint32_t f = 0; f < TT_NFUNCS; f++) {
+		const struct tt_func_info *fi = tt_func_info(f);
+		if (!want_lib(k, fi->lib))
+			continue;
+		if (fi->entry)
+			names[n++] = fi->entry;
+		names[n++] = fi->ret;
+	}
+	names[n++] = TT_PROG_SYSCALL;
+	names[n++] = TT_PROG_EXEC;
+	if (want_lib(k, TT_LIB_NSS))
+		names[n++] = "tt_iov_step";
+	names[n] = NULL;
+	return names;
+}
+
 /* PR_Writev's vectors: tt_iov_step tail-calls itself through slot 0. */
 static int fill_prog_array(struct tt_kern *k)
 {
 	uint32_t zero = 0;
+	if (!want_lib(k, TT_LIB_NSS))
+		return 0;
 	int map = nf_bpf_map_fd(&k->b, "tt_iov_progs");
 	uint32_t prog = (uint32_t)nf_bpf_prog_fd(&k->b, "tt_iov_step");
 	int r = map < 0 || (int)prog < 0 ? -ENOENT : nf_map_update(map, &zero, &prog, BPF_ANY);
@@ -110,7 +141,9 @@ int tt_kern_load(struct tt_kern *k, struct tt_config *cfg, const struct tt_kern_
 	if (k->use_perf)
 		cfg->flags |= TT_C_PERF;
 	int r = configure(k, cfg);
-	if (!r && (r = nf_load(&k->b, &k->obj, NULL)))
+	const char *names[2 * TT_NFUNCS + 4];
+	struct nf_load_opts lo = { .progs = wanted_progs(k, names) };
+	if (!r && (r = nf_load(&k->b, &k->obj, &lo)))
 		nf_err("tlstrace: loading the BPF programs: %s", nf_lasterr());
 	if (!r) {
 		k->events_fd = nf_bpf_map_fd(&k->b, k->use_perf ? TT_MAP_PERF : TT_MAP_RING);

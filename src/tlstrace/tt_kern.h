@@ -15,6 +15,9 @@ struct tt_kern_opts {
 	int force_perf;            /* perf buffer even where ringbuf exists */
 	int force_ioctl;           /* uprobes through PERF_EVENT_IOC_SET_BPF */
 	uint32_t ring_bytes;       /* ring buffer size; 0: the default */
+	/* TT_LIB_BIT mask: only these libraries' programs are loaded (the
+	 * named files hold no others); 0: every library's (discovery). */
+	unsigned libs;
 };
 
 struct tt_kern {

@@ -26,6 +26,7 @@ import tlstrace_libs  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NFLUX = os.path.abspath(os.environ.get("NFLUX", os.path.join(ROOT, "build", "nflux")))
 PEER = os.path.join(ROOT, "tests", "host", "tt_peer.py")
+NFTOOL = os.path.join(ROOT, "build", "nftool")
 PY = "/usr/bin/python3"
 LIBDIR = "/usr/lib/" + subprocess.run(["gcc", "-dumpmachine"], capture_output=True,
                                       text=True).stdout.strip()
@@ -640,6 +641,41 @@ def case_fd_reuse(s):
     result("fd_reuse/two_connections", len(conns) == 2 and conns[0] != conns[1], str(conns))
 
 
+def prog_names_of(pid):
+    """The names of the BPF programs pid holds an fd of (nftool progs)."""
+    ids = set()
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            info = read("/proc/%d/fdinfo/%s" % (pid, fd)).decode()
+        except OSError:
+            continue
+        if "prog_type:" in info:
+            ids.update(l.split()[1] for l in info.splitlines() if l.startswith("prog_id:"))
+    out = subprocess.run([NFTOOL, "progs"], capture_output=True, text=True).stdout
+    return {l.split()[2] for l in out.splitlines() if len(l.split()) > 2 and l.split()[0] in ids}
+
+
+def case_named_programs(s):
+    """A named OpenSSL file: only OpenSSL's programs and the tracepoints
+    are loaded (the other libraries' return programs, each a 128-chunk
+    loop to verify, would only cost start-up time); traffic still exact."""
+    t = Tracer(s.tmp, ["--lib", os.path.join(s.lib, "libssl.so.3")])
+    if not result("named_programs/attached", t.ready, t.stderr()[-300:]):
+        t.stop()
+        return
+    names = prog_names_of(t.p.pid)
+    data = s.random_file(40000)
+    srv, port, _ = s.server(40000)
+    cli, _, _ = s.client(port, data)
+    ok = s.finish(cli, srv)
+    t.stop()
+    want = {"tt_ssl_write", "tt_ssl_read", "tt_ssl_write_ex", "tt_ssl_read_ex", "tt_ssl_peek",
+            "tt_ssl_peek_ex", "tt_ret", "tt_sys_enter", "tt_exec"}
+    result("named_programs/only_openssl_and_tracepoints", names == want, str(sorted(names)))
+    w, _ = data_of(t.events(), pid=cli.pid, dir="write")
+    result("named_programs/write_exact", ok and w == read(data), "%d bytes" % len(w))
+
+
 def case_options(s):
     """--max-bytes cuts a call and says how much; -c exits after COUNT
     events by itself; --hex dumps the payload in the text format."""
@@ -1053,7 +1089,7 @@ def run_cases():
     try:
         for case in (case_openssl_tools, case_python_1mib, case_curl, case_threads, case_filter_pid,
                      case_discovery, case_static_binary, case_loss, case_faults, case_fd_reuse,
-                     case_options,
+                     case_named_programs, case_options,
                      case_errors, case_http1, case_http2, case_http2_joined):
             # Debugging: NF_TLS_LIBS_ONLY=1 runs the libraries' cases only,
             # NF_TLS_CASES=a,b these cases (names without case_) only.
