@@ -274,9 +274,11 @@ static void saw_fd(struct tt_conns *c, struct conn *e, int fd, uint64_t gen)
 	e->fd = fd;
 	uint64_t now;
 	if (!err && gen && c->gen_now && (c->gen_now(c->gen_ctx, e->pid, fd, &now) < 0 || now != gen)) {
-		/* Closed after the call: the fd now names another socket. */
+		/* Closed after the call: the fd now names another socket, and
+		 * the next one resolved is another connection (an id split by
+		 * an evicted generation is the safe error; two joined is not). */
 		e->gen = 0;
-		e->closed = e->inode != 0 || e->closed;
+		e->closed = 1;
 		e->inode = 0;
 		memset(&e->addr, 0, sizeof(e->addr));
 		return;

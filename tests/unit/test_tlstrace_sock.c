@@ -469,21 +469,21 @@ static void test_fake_gen_check(void)
 		look_gen = 200, kernel_gen = 200; /* the socket of now, current */
 		l = look(c, 42, 0x777, 3);
 		CHECK_EQ(l.addr.known, 1);
-		CHECK_EQ(l.id, 1);                /* no socket was ever known for it: still 1 */
+		CHECK_EQ(l.id, 2);                /* another connection than the closed one */
 		int links = fk.readlinks;
-		CHECK_EQ(look(c, 42, 0x777, 3).id, 1);
+		CHECK_EQ(look(c, 42, 0x777, 3).id, 2);
 		CHECK_EQ(fk.readlinks, links);
 	}
 	T_CASE("sock: fake: after a known socket was found closed, the next one is a new connection") {
 		look_gen = 300, kernel_gen = 400;
 		l = look(c, 42, 0x777, 3);
-		CHECK_EQ(l.id, 1);
+		CHECK_EQ(l.id, 2);
 		CHECK_EQ(l.addr.known, 0);
 		fk.link = "socket:[4343]";
 		fk.file[1].path = "/proc/42/net/tcp6", fk.file[1].text = TCP6;
 		look_gen = 400;
 		l = look(c, 42, 0x777, 3);
-		CHECK_EQ(l.id, 2);
+		CHECK_EQ(l.id, 3);
 		CHECK_EQ(l.addr.family, 6);
 	}
 	look_gen = kernel_gen = 0;
