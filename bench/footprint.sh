@@ -148,16 +148,9 @@ rss_round() {
 }
 
 : >"$NF_TMP/res"
-r=1
-set -- $CONFIGS
-while [ $r -le "$ROUNDS" ]; do
-	for c in "$@"; do rss_round "$c"; done
-	echo "bench/footprint.sh: round $r of $ROUNDS done" >&2
-	_first=$1
-	shift
-	set -- "$@" "$_first"
-	r=$((r + 1))
-done
+. "$ROOT/bench/interleave.inc"
+# shellcheck disable=SC2086
+bench_interleave bench/footprint.sh "$ROUNDS" rss_round $CONFIGS
 
 awk -v rounds="$ROUNDS" -v n="$N" "$(cat "$ROOT/bench/stats.awk")"'
 function median(list,   a, k) { k = sort(list, a); return k ? a[int((k + 1) / 2)] : "" }

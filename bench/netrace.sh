@@ -200,19 +200,9 @@ bench_flood() {
 	echo "ok $1 ${_pps:--} ${_got:--} ${_written:--} ${_lost:--} ${_ns:--} $_cpu ${_buf:--} $_exact $_kd ${_scpu:--} $_sent" >>"$RES"
 }
 
-r=1
-set -- $CONFIGS
-while [ "$r" -le "$ROUNDS" ]; do
-	for c in "$@"; do
-		bench_flood "$c"
-	done
-	echo "bench/netrace.sh: round $r of $ROUNDS done" >&2
-	# The next round starts one row later.
-	_first=$1
-	shift
-	set -- "$@" "$_first"
-	r=$((r + 1))
-done
+. "$ROOT/bench/interleave.inc"
+# shellcheck disable=SC2086
+bench_interleave bench/netrace.sh "$ROUNDS" bench_flood $CONFIGS
 
 # ---- the tables -------------------------------------------------------------
 

@@ -163,16 +163,9 @@ bench_round() {
 }
 
 : >"$T/res"
-r=1
-set -- $CONFIGS
-while [ $r -le "$ROUNDS" ]; do
-	for c in "$@"; do bench_round "$c"; done
-	echo "bench/tlstrace.sh: round $r of $ROUNDS done" >&2
-	_first=$1
-	shift
-	set -- "$@" "$_first"
-	r=$((r + 1))
-done
+. "$ROOT/bench/interleave.inc"
+# shellcheck disable=SC2086
+bench_interleave bench/tlstrace.sh "$ROUNDS" bench_round $CONFIGS
 
 awk -v mib="$MIB" -v reqs="$REQS" -v rounds="$ROUNDS" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" "$(cat "$ROOT/bench/stats.awk")"'
 function median(list,   a, k) { k = sort(list, a); return k ? a[int((k + 1) / 2)] : "" }

@@ -54,14 +54,13 @@ static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t r
 	struct nf_map_spec *flows = nf_obj_map(obj, NR_MAP_FLOWS);
 	if (!ring || !scratch || !flows)
 		return -ENOENT;
+	int cpus = nf_possible_cpus();
+	if (cpus <= 0)
+		return cpus < 0 ? cpus : -EINVAL;
 	/* The flow table is preallocated (2.4 ms and 6 MB of kernel memory at
 	 * 65536 entries); without the rate limit no program touches it. */
-	if (!(cfg->flags & NR_C_RATELIM)) {
-		int cpus = nf_possible_cpus();
-		if (cpus <= 0)
-			return cpus < 0 ? cpus : -EINVAL;
+	if (!(cfg->flags & NR_C_RATELIM))
 		flows->max_entries = (uint32_t)cpus;
-	}
 	int capture = cfg->flags & NR_C_CAPTURE;
 	if (cfg->flags & NR_C_PERF) {
 		if (nf_features()->ringbuf) {
@@ -76,12 +75,8 @@ static int size_maps(struct nf_obj *obj, const struct nr_config *cfg, uint32_t r
 	} else {
 		ring->max_entries = ring_size;
 	}
-	if (capture && !(cfg->flags & NR_C_PERF)) {
-		int cpus = nf_possible_cpus();
-		if (cpus <= 0)
-			return cpus < 0 ? cpus : -EINVAL;
+	if (capture && !(cfg->flags & NR_C_PERF))
 		scratch->max_entries = (uint32_t)cpus;
-	}
 	return 0;
 }
 

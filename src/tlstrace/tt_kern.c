@@ -311,26 +311,42 @@ static int task_alive(uint32_t tgid, uint32_t tid)
 	return 1;
 }
 
-/* Walk a call map: key_size bytes a key, the (tgid, tid) of each from
- * who(); tally entries of tasks gone and alive. */
-static void tally_calls(int fd, uint32_t key_size, void (*who)(const void *, uint32_t *, uint32_t *),
-			struct tt_open_calls *n)
+/* The task a call map's key names: in tt_calls a thread (pid_tgid), in
+ * tt_go_calls a goroutine of a process (tid 0: the process). */
+static void key_task(const void *key, int by_thread, uint32_t *tgid, uint32_t *tid)
 {
-	uint8_t key[16], next[16];
+	if (by_thread) {
+		uint64_t id;
+		memcpy(&id, key, sizeof(id));
+		*tgid = (uint32_t)(id >> 32);
+		*tid = (uint32_t)id;
+	} else {
+		struct tt_go_key g;
+		memcpy(&g, key, sizeof(g));
+		*tgid = g.tgid;
+		*tid = 0;
+	}
+}
+
+/* Tally a call map's entries of tasks gone and alive. */
+static void tally_calls(int fd, int by_thread, struct tt_open_calls *n)
+{
+	uint8_t key[sizeof(struct tt_go_key)], next[sizeof(struct tt_go_key)];
+	size_t key_size = by_thread ? sizeof(uint64_t) : sizeof(struct tt_go_key);
 	struct tt_entry e;
 	const void *prev = NULL;
 	for (int guard = 0; fd >= 0 && guard < (1 << 20) && nf_map_next_key(fd, prev, next) == 0;
 	     guard++) {
 		memcpy(key, next, key_size);
 		prev = key;
-		uint32_t tgid, tid;
-		who(key, &tgid, &tid);
 		if (nf_map_lookup(fd, key, &e) < 0)
 			continue;
 		/* Go calls are kept by goroutine; tt_calls' per-thread copy of
 		 * one is only the fd hint (left behind when it migrated). */
-		if (key_size == sizeof(uint64_t) && (e.func == TT_GO_WRITE || e.func == TT_GO_READ))
+		if (by_thread && (e.func == TT_GO_WRITE || e.func == TT_GO_READ))
 			continue;
+		uint32_t tgid, tid;
+		key_task(key, by_thread, &tgid, &tid);
 		if (task_alive(tgid, tid))
 			n->in_progress++;
 		else
@@ -338,27 +354,11 @@ static void tally_calls(int fd, uint32_t key_size, void (*who)(const void *, uin
 	}
 }
 
-static void who_thread(const void *key, uint32_t *tgid, uint32_t *tid)
-{
-	uint64_t id;
-	memcpy(&id, key, sizeof(id));
-	*tgid = (uint32_t)(id >> 32);
-	*tid = (uint32_t)id;
-}
-
-static void who_goroutine(const void *key, uint32_t *tgid, uint32_t *tid)
-{
-	struct tt_go_key k;
-	memcpy(&k, key, sizeof(k));
-	*tgid = k.tgid;
-	*tid = 0; /* a goroutine has no thread of its own: the process */
-}
-
 void tt_kern_open_calls(const struct tt_kern *k, struct tt_open_calls *n)
 {
 	memset(n, 0, sizeof(*n));
-	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_CALLS), sizeof(uint64_t), who_thread, n);
-	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_GO_CALLS), sizeof(struct tt_go_key), who_goroutine, n);
+	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_CALLS), 1, n);
+	tally_calls(nf_bpf_map_fd(&k->b, TT_MAP_GO_CALLS), 0, n);
 }
 
 int tt_kern_fd_gen(const struct tt_kern *k, uint32_t tgid, int fd, uint64_t *gen)
